@@ -40,7 +40,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['electron', ...nodeBuiltins, '**/main/**', '**/preload/index*'], message: 'The renderer has no Node: talk to main through the API contract.' }] },
+        { patterns: [{ group: ['electron', ...nodeBuiltins, '**/main/**', '**/preload/index', '**/preload/index.ts'], message: 'The renderer has no Node: talk to main through the API contract.' }] },
       ],
     },
   },

@@ -6,7 +6,6 @@
 import type { StartMessage, WorkerMessage } from './jobs/protocol'
 import { Reporter, TaskError, type Post } from './jobs/reporter'
 import { runDiagnostic } from './jobs/diagnostic'
-import { runImportTask, runSamplesTask } from './data/tasks'
 
 interface ParentPort {
   on(event: 'message', cb: (e: { data: unknown }) => void): void
@@ -34,6 +33,9 @@ function fail(err: unknown): WorkerMessage {
   return { type: 'error', error: { message, code: 'failed', badRows: null } }
 }
 
+// A forked worker whose owner has gone away has no one to report to.
+if (!parentPort) process.on('disconnect', () => process.exit(1))
+
 process.on('uncaughtException', (err) => {
   post(fail(err))
   process.stderr.write(`${err.stack ?? err}\n`)
@@ -47,9 +49,9 @@ onStart((m) => {
       case 'diagnostic':
         return runDiagnostic(m.params, reporter)
       case 'import':
-        return runImportTask(m.params, m.env, reporter)
+        return (await import('./data/tasks')).runImportTask(m.params, m.env, reporter)
       case 'samples':
-        return runSamplesTask(m.params, m.env, reporter)
+        return (await import('./data/tasks')).runSamplesTask(m.params, m.env, reporter)
     }
   }
   run().then(

@@ -50,6 +50,11 @@ export class JobManager {
     return this.jobs.get(id)?.job ?? null
   }
 
+  /** The pid of a running job's worker process (for diagnostics and tests). */
+  workerPid(id: string): number | null {
+    return this.jobs.get(id)?.worker?.pid ?? null
+  }
+
   /** Ids (by context key) held by jobs still running, e.g. datasets being imported. */
   runningContext(key: string): Set<number> {
     const ids = new Set<number>()

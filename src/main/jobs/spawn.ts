@@ -6,8 +6,8 @@
 import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve, sep } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join, resolve, sep } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 export interface WorkerHandle {
   readonly pid: number | undefined
@@ -25,7 +25,8 @@ interface Entry {
 
 /** The worker module: the built `out/main/worker.js`, or the TypeScript source run through tsx. */
 export function workerEntry(): Entry {
-  const here = dirname(fileURLToPath(import.meta.url))
+  // __dirname (not import.meta): it holds in the CommonJS build, under tsx and under vitest.
+  const here = __dirname
   const marker = `${sep}out${sep}main`
   const at = here.lastIndexOf(marker)
   if (at >= 0) {
@@ -33,7 +34,7 @@ export function workerEntry(): Entry {
     if (existsSync(built)) return { path: built, execArgv: [] }
   }
   const source = resolve(here, '..', 'worker.ts')
-  const tsx = createRequire(import.meta.url).resolve('tsx')
+  const tsx = createRequire(__filename).resolve('tsx')
   return { path: source, execArgv: ['--import', pathToFileURL(tsx).href] }
 }
 

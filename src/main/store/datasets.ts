@@ -62,21 +62,23 @@ export interface NewDataset {
   leftLabel: string
   rightLabel: string
   options: Record<string, unknown>
+  /** The process owning the import (main, not the worker); default: this process's parent. */
+  ownerPid?: number
 }
 
 /** A new dataset starts as `importing`: never visible as ready until `markReady`. */
 export function createDataset(db: Db, d: NewDataset): number {
   const info = db
     .prepare(
-      `INSERT INTO datasets (name, kind, format, source, status, created_at, left_label, right_label, options)
-       VALUES (?, ?, ?, ?, 'importing', ?, ?, ?, ?)`,
+      `INSERT INTO datasets (name, kind, format, source, status, created_at, left_label, right_label, options, owner_pid)
+       VALUES (?, ?, ?, ?, 'importing', ?, ?, ?, ?, ?)`,
     )
-    .run(d.name, d.kind, d.format, d.source, nowIso(), d.leftLabel, d.rightLabel, JSON.stringify(d.options))
+    .run(d.name, d.kind, d.format, d.source, nowIso(), d.leftLabel, d.rightLabel, JSON.stringify(d.options), d.ownerPid ?? process.ppid)
   return Number(info.lastInsertRowid)
 }
 
 export function markReady(db: Db, id: number, stats: DatasetStats): void {
-  db.prepare(`UPDATE datasets SET status = 'ready', error = NULL, stats = ? WHERE id = ?`).run(JSON.stringify(stats), id)
+  db.prepare(`UPDATE datasets SET status = 'ready', error = NULL, stats = ?, owner_pid = NULL WHERE id = ?`).run(JSON.stringify(stats), id)
 }
 
 export function updateStats(db: Db, id: number, stats: DatasetStats): void {
@@ -88,7 +90,7 @@ export function markFailed(db: Db, id: number, error: string): void {
   db.transaction(() => {
     db.prepare('DELETE FROM interaction_chunks WHERE dataset_id = ?').run(id)
     db.prepare('DELETE FROM entities WHERE dataset_id = ?').run(id)
-    db.prepare(`UPDATE datasets SET status = 'failed', error = ? WHERE id = ?`).run(error, id)
+    db.prepare(`UPDATE datasets SET status = 'failed', error = ?, owner_pid = NULL WHERE id = ?`).run(error, id)
   })()
 }
 
@@ -100,11 +102,24 @@ export function renameDataset(db: Db, id: number, name: string): boolean {
   return db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, id).changes > 0
 }
 
-/** Datasets left `importing` by a process that died are incomplete, never ready. */
-export function failInterruptedImports(db: Db, keepIds: ReadonlySet<number> = new Set()): number[] {
-  const ids = (db.prepare(`SELECT id FROM datasets WHERE status = 'importing'`).all() as { id: number }[])
-    .map((r) => r.id)
-    .filter((id) => !keepIds.has(id))
+function alive(pid: number | null): boolean {
+  if (!pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Datasets left `importing` by a process that has died are incomplete, never
+ * ready. Imports owned by another live process (the app while the CLI runs)
+ * are left alone.
+ */
+export function failInterruptedImports(db: Db): number[] {
+  const rows = db.prepare(`SELECT id, owner_pid AS pid FROM datasets WHERE status = 'importing'`).all() as { id: number; pid: number | null }[]
+  const ids = rows.filter((r) => r.pid === process.pid || !alive(r.pid)).map((r) => r.id)
   for (const id of ids) markFailed(db, id, 'The import was interrupted before it finished (the app or its worker stopped).')
   return ids
 }

@@ -19,7 +19,9 @@ CREATE TABLE datasets (
   left_label TEXT NOT NULL,
   right_label TEXT NOT NULL,
   stats TEXT,
-  options TEXT NOT NULL DEFAULT '{}'
+  options TEXT NOT NULL DEFAULT '{}',
+  -- pid of the process that owns an import in progress (NULL once it ends)
+  owner_pid INTEGER
 ) STRICT;
 
 -- side: 0 = left (books, users), 1 = right (links, items).

@@ -8,11 +8,13 @@ import {
   ApiError,
   ApiErrorBody,
   createApiClient,
+  eventMethodName,
   type ClientTransport,
   type EventName,
   type WorkbenchApi,
 } from '../../../shared/api'
 import type { FileRef } from '../../../shared/schemas'
+import type { PreloadApi, Reply } from '../../../preload/index.d'
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, type EventFrame } from '../../../shared/http'
 
 export interface Client {
@@ -25,9 +27,24 @@ export interface Client {
 export function createClient(): Client {
   const preload = window.api
   if (preload) {
-    return { api: preload, transport: 'ipc', resolveFile: async (file) => ({ path: preload.pathForFile(file) }) }
+    return { api: createApiClient(ipcTransport(preload)), transport: 'ipc', resolveFile: async (file) => ({ path: preload.pathForFile(file) }) }
   }
   return { api: createApiClient(httpTransport()), transport: 'http', resolveFile: uploadFile }
+}
+
+/** Electron: the preload's methods resolve to { result } | { error }. */
+function ipcTransport(preload: PreloadApi): ClientTransport {
+  const bridge = preload as unknown as Record<string, (arg: unknown) => unknown>
+  return {
+    async invoke(method, input) {
+      const reply = (await bridge[method]!(input ?? {})) as Reply<unknown>
+      if ('error' in reply) throw new ApiError(reply.error)
+      return reply.result
+    },
+    subscribe(event, cb) {
+      return bridge[eventMethodName(event)]!(cb) as () => void
+    },
+  }
 }
 
 async function readError(res: Response): Promise<ApiError> {

@@ -1,0 +1,320 @@
+/**
+ * Command line over the same API as the UI: `npm run cli -- <command>` or the
+ * `embedding-workbench` bin. Every call goes through `dispatch`, so input is
+ * validated by the contract exactly as for the desktop and headless apps.
+ */
+import { parseArgs } from 'node:util'
+import { resolve } from 'node:path'
+import { ApiError, type Input, type MethodName, type Output } from '../shared/api'
+import type { BadRowReport, Dataset, ImportSpecInput, Job } from '../shared/schemas'
+import { createWorkbench, type Workbench } from './app'
+import { dispatch } from './api/handlers'
+import { resolveDataDir } from './paths'
+
+const HELP = `Embedding Workbench command line
+
+Usage: embedding-workbench [--data-dir DIR] [--json] <command> [options]
+       npm run cli -- <command> [options]
+
+Commands:
+  info                                 Version and where the data lives
+  datasets list                        All datasets with their counts
+  datasets show <id>                   One dataset with its statistics
+  datasets delete <id>                 Delete a dataset and everything trained on it
+  datasets rename <id> <name>          Rename a dataset
+  datasets entities <id> [--side left|right] [--query TEXT] [--limit N]
+  datasets preview <file> --format F [format options]
+  datasets import <file> --format F [--name NAME] [--skip-bad-rows] [format options]
+  datasets samples                     Add the sample library and sample ratings
+
+Formats and their options:
+  pairs-csv   --left-column C --right-column C [--value-column C] [--timestamp-column C]
+              [--delimiter auto|,|tab|;|'|'] [--left-label L] [--right-label L]
+  wiki-books  [--drop-titles "Wikipedia:"] [--no-lowercase] [--drop-links a,b,…] [--min-link-count 4]
+  movielens   [--variant auto|u.data|ratings.csv|ratings.dat] [--items u.item|movies.csv]
+  metadata    --dataset ID --side left|right --key-column C [--columns a,b] [--label-column C]
+
+Global options:
+  --data-dir DIR   where the store lives (default: EW_DATA_DIR, else the OS user-data directory)
+  --json           machine-readable output on stdout
+  -h, --help       this help
+`
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  format: { type: 'string' },
+  name: { type: 'string' },
+  'skip-bad-rows': { type: 'boolean', default: false },
+  'left-column': { type: 'string' },
+  'right-column': { type: 'string' },
+  'value-column': { type: 'string' },
+  'timestamp-column': { type: 'string' },
+  delimiter: { type: 'string' },
+  'left-label': { type: 'string' },
+  'right-label': { type: 'string' },
+  'drop-titles': { type: 'string' },
+  'no-lowercase': { type: 'boolean', default: false },
+  'drop-links': { type: 'string' },
+  'min-link-count': { type: 'string' },
+  variant: { type: 'string' },
+  items: { type: 'string' },
+  dataset: { type: 'string' },
+  side: { type: 'string' },
+  'key-column': { type: 'string' },
+  columns: { type: 'string' },
+  'label-column': { type: 'string' },
+  query: { type: 'string' },
+  limit: { type: 'string' },
+} as const
+
+type Values = ReturnType<typeof parse>['values']
+const parse = (argv: string[]) => parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+
+/** A user mistake on the command line: printed without a stack, exit code 2. */
+class UsageError extends Error {}
+
+const list = (s: string | undefined): string[] | undefined =>
+  s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean)
+const int = (s: string | undefined, flag: string): number | undefined => {
+  if (s === undefined) return undefined
+  const n = Number(s)
+  if (!Number.isInteger(n)) throw new UsageError(`--${flag} expects a whole number, got "${s}".`)
+  return n
+}
+const delimiter = (s: string | undefined) => (s === 'tab' ? '\t' : s)
+
+function buildSpec(file: string, v: Values): ImportSpecInput {
+  const path = resolve(file)
+  switch (v.format) {
+    case 'pairs-csv':
+      return {
+        format: 'pairs-csv',
+        file: { path },
+        leftColumn: v['left-column'] ?? '',
+        rightColumn: v['right-column'] ?? '',
+        valueColumn: v['value-column'] ?? null,
+        timestampColumn: v['timestamp-column'] ?? null,
+        ...(v.delimiter ? { delimiter: delimiter(v.delimiter) as never } : {}),
+        ...(v['left-label'] ? { leftLabel: v['left-label'] } : {}),
+        ...(v['right-label'] ? { rightLabel: v['right-label'] } : {}),
+      }
+    case 'wiki-books':
+      return {
+        format: 'wiki-books',
+        file: { path },
+        ...(v['drop-titles'] !== undefined ? { dropTitlesContaining: list(v['drop-titles']) } : {}),
+        ...(v['no-lowercase'] ? { lowercaseLinks: false } : {}),
+        ...(v['drop-links'] !== undefined ? { dropLinks: list(v['drop-links']) } : {}),
+        ...(v['min-link-count'] !== undefined ? { minLinkCount: int(v['min-link-count'], 'min-link-count') } : {}),
+      }
+    case 'movielens':
+      return {
+        format: 'movielens',
+        file: { path },
+        ...(v.variant ? { variant: v.variant as never } : {}),
+        itemsFile: v.items ? { path: resolve(v.items) } : null,
+      }
+    case 'metadata':
+      return {
+        format: 'metadata',
+        file: { path },
+        datasetId: int(v.dataset, 'dataset') ?? 0,
+        side: (v.side ?? 'right') as never,
+        keyColumn: v['key-column'] ?? '',
+        columns: list(v.columns) ?? null,
+        labelColumn: v['label-column'] ?? null,
+        ...(v.delimiter ? { delimiter: delimiter(v.delimiter) as never } : {}),
+      }
+    default:
+      throw new UsageError(`--format must be one of pairs-csv, wiki-books, movielens, metadata${v.format ? ` (got "${v.format}")` : ''}.`)
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 3 : 2)}%`
+const num = (x: number) => x.toLocaleString('en-US')
+
+function describeDataset(d: Dataset): string {
+  const s = d.stats
+  const counts = s
+    ? `${num(s.left.count)} ${d.leftLabel}, ${num(s.right.count)} ${d.rightLabel}, ${num(s.interactions)} interactions, density ${pct(s.density)}`
+    : d.status === 'failed'
+      ? `failed: ${d.error ?? ''}`
+      : d.status
+  return `#${d.id}  ${d.name}  [${d.kind}, ${d.status}]  ${counts}`
+}
+
+function describeBadRows(r: BadRowReport): string {
+  const lines = r.first.map((b) => `  line ${b.line}: ${b.message}${b.text ? `\n      ${b.text}` : ''}`)
+  const more = r.total > r.first.length ? `\n  … and ${num(r.total - r.first.length)} more` : ''
+  return `${num(r.total)} bad rows in ${r.file}:\n${lines.join('\n')}${more}`
+}
+
+class Cli {
+  constructor(
+    private readonly wb: Workbench,
+    private readonly json: boolean,
+  ) {}
+
+  call<K extends MethodName>(name: K, input: Input<K>): Promise<Output<K>> {
+    return dispatch(this.wb.handlers, name, input) as Promise<Output<K>>
+  }
+
+  print(value: unknown, human: () => string): void {
+    process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`)
+  }
+
+  /** Follow a job to its end, with a progress line on stderr when it is a terminal. */
+  async follow(job: Job): Promise<Job> {
+    const tty = process.stderr.isTTY && !this.json
+    const off = this.wb.events.on((event, payload) => {
+      if (!tty || event !== 'jobUpdate' || (payload as Job).id !== job.id) return
+      const p = (payload as Job).progress
+      const frac = p.total ? ` ${Math.floor((100 * p.done) / p.total)}%` : ''
+      process.stderr.write(`\r${job.title}:${frac} ${p.message}`.padEnd(80).slice(0, 100))
+    })
+    const cancel = () => this.wb.jobs.cancel(job.id)
+    process.once('SIGINT', cancel)
+    const done = await this.wb.jobs.wait(job.id)
+    process.removeListener('SIGINT', cancel)
+    off()
+    if (tty) process.stderr.write('\n')
+    return done
+  }
+
+  async finishImport(job: Job): Promise<number> {
+    const done = await this.follow(job)
+    if (done.status !== 'succeeded') {
+      if (this.json) this.print(done, () => '')
+      else if (done.error?.badRows) {
+        process.stderr.write(`Import failed: ${describeBadRows(done.error.badRows)}\nNothing was imported. Re-run with --skip-bad-rows to import the other rows.\n`)
+      } else process.stderr.write(`Import ${done.status}: ${done.error?.message ?? ''}\n`)
+      return 1
+    }
+    const id = done.result?.datasetId as number | undefined
+    const ids = (done.result?.datasetIds as number[] | undefined) ?? (id ? [id] : [])
+    const datasets = await Promise.all(ids.map((x) => this.call('getDataset', { id: x })))
+    this.print(datasets.length === 1 ? datasets[0] : datasets, () => datasets.map(describeDataset).join('\n'))
+    return 0
+  }
+
+  async run(positionals: string[], v: Values): Promise<number> {
+    const [group, command, ...rest] = positionals
+    if (group === 'info') {
+      const info = await this.call('appInfo', {})
+      this.print(info, () => `${info.name} ${info.version}\ndata: ${info.dataDir}\ndatabase: ${info.databasePath}`)
+      return 0
+    }
+    if (group !== 'datasets') throw new UsageError(group ? `Unknown command "${group}".` : 'No command given.')
+    const needId = () => {
+      const id = int(rest[0], 'id')
+      if (id === undefined) throw new UsageError(`datasets ${command} needs a dataset id.`)
+      return id
+    }
+    const needFile = () => {
+      if (!rest[0]) throw new UsageError(`datasets ${command} needs a file.`)
+      return rest[0]
+    }
+    switch (command) {
+      case 'list': {
+        const all = await this.call('listDatasets', {})
+        this.print(all, () => (all.length ? all.map(describeDataset).join('\n') : 'No datasets yet.'))
+        return 0
+      }
+      case 'show': {
+        const d = await this.call('getDataset', { id: needId() })
+        this.print(d, () => {
+          const s = d.stats
+          if (!s) return describeDataset(d)
+          const top = s.topRight.slice(0, 10).map((t) => `    ${num(t.count).padStart(8)}  ${t.label}`)
+          return [
+            describeDataset(d),
+            `  source: ${d.source}`,
+            `  distinct pairs: ${num(s.distinctPairs)}; skipped rows: ${num(s.skippedRows)}`,
+            `  ${d.leftLabel} degree: mean ${s.left.degree.mean.toFixed(2)}, median ${s.left.degree.median}, max ${s.left.degree.max}`,
+            `  ${d.rightLabel} degree: mean ${s.right.degree.mean.toFixed(2)}, median ${s.right.degree.median}, max ${s.right.degree.max}`,
+            `  most linked ${d.rightLabel}:`,
+            ...top,
+          ].join('\n')
+        })
+        return 0
+      }
+      case 'delete': {
+        const id = needId()
+        const r = await this.call('deleteDataset', { id })
+        this.print({ ...r, id }, () => `Deleted dataset ${id}.`)
+        return 0
+      }
+      case 'rename': {
+        const id = needId()
+        const d = await this.call('renameDataset', { id, name: rest.slice(1).join(' ') })
+        this.print(d, () => describeDataset(d))
+        return 0
+      }
+      case 'entities': {
+        const r = await this.call('listEntities', {
+          datasetId: needId(),
+          side: (v.side ?? 'left') as never,
+          query: v.query ?? '',
+          limit: int(v.limit, 'limit') ?? 20,
+        })
+        this.print(r, () => [`${num(r.total)} matching`, ...r.items.map((e) => `  ${String(e.index).padStart(6)}  ${num(e.frequency).padStart(7)}  ${e.label}`)].join('\n'))
+        return 0
+      }
+      case 'preview': {
+        const p = await this.call('previewImport', { spec: buildSpec(needFile(), v) as never })
+        this.print(p, () => [p.columns.join(' | '), ...p.rows.map((r) => r.join(' | ')), ...p.notes, ...(p.badRows.total ? [describeBadRows(p.badRows)] : [])].join('\n'))
+        return 0
+      }
+      case 'import': {
+        const job = await this.call('startImport', {
+          spec: buildSpec(needFile(), v) as never,
+          name: v.name ?? null,
+          badRows: v['skip-bad-rows'] ? 'skip' : 'abort',
+        })
+        return this.finishImport(job)
+      }
+      case 'samples':
+        return this.finishImport(await this.call('addSampleDatasets', {}))
+      default:
+        throw new UsageError(command ? `Unknown command "datasets ${command}".` : 'datasets needs a command: list, show, delete, rename, entities, preview, import, samples.')
+    }
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`)
+    return 2
+  }
+  const { values: v, positionals } = parsed
+  if (v.help || positionals.length === 0) {
+    process.stdout.write(HELP)
+    return positionals.length === 0 && !v.help ? 2 : 0
+  }
+  const dataDir = v['data-dir'] ? resolve(v['data-dir']) : resolveDataDir([])
+  let wb: Workbench | null = null
+  try {
+    wb = createWorkbench({ dataDir, samples: false })
+    return await new Cli(wb, v.json).run(positionals, v)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\nRun with --help for usage.\n`)
+      return 2
+    }
+    const e = ApiError.from(err)
+    if (v.json) process.stdout.write(`${JSON.stringify({ error: e.toBody() }, null, 2)}\n`)
+    else process.stderr.write(`Error: ${e.message}\n`)
+    return 1
+  } finally {
+    wb?.close()
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code))
+}

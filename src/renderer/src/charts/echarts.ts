@@ -1,0 +1,50 @@
+/**
+ * ECharts, tree-shaken: only the bar chart and the components we use are
+ * registered. Import `VChart` and `ChartOption` from here, never from 'echarts'.
+ *
+ * Tooltips render as rich text on the canvas: the HTML tooltip writes inline
+ * `style` attributes, which the page's CSP (style-src 'self') blocks.
+ */
+import { use, type ComposeOption } from 'echarts/core'
+import { BarChart, type BarSeriesOption } from 'echarts/charts'
+import {
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+  type GridComponentOption,
+  type LegendComponentOption,
+  type TitleComponentOption,
+  type TooltipComponentOption,
+} from 'echarts/components'
+import { CanvasRenderer } from 'echarts/renderers'
+import VChart from 'vue-echarts'
+
+use([BarChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer])
+
+export type ChartOption = ComposeOption<
+  BarSeriesOption | GridComponentOption | LegendComponentOption | TitleComponentOption | TooltipComponentOption
+>
+
+export { VChart }
+
+/** Shared look: matches the stylesheet's tokens. */
+export const CHART = {
+  font: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+  text: '#1c2128',
+  muted: '#57606a',
+  grid: '#e6e9ee',
+  left: '#2457c5',
+  right: '#d9822b',
+} as const
+
+export const baseTooltip: TooltipComponentOption = {
+  renderMode: 'richText',
+  backgroundColor: '#1c2128',
+  borderWidth: 0,
+  padding: [6, 9],
+  textStyle: { color: '#ffffff', fontSize: 12, fontFamily: CHART.font },
+}
+
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 })
+export const formatAxisNumber = (v: number): string => (Math.abs(v) >= 10000 ? compact.format(v) : String(v))

@@ -1,0 +1,13 @@
+import { createRouter, createWebHashHistory } from 'vue-router'
+import DatasetsView from './views/DatasetsView.vue'
+
+// Hash history: Electron loads the app from file://, where path URLs cannot be reloaded.
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/datasets' },
+    { path: '/datasets/:id(\\d+)?', name: 'datasets', component: DatasetsView },
+    { path: '/import', name: 'import', component: () => import('./views/ImportView.vue') },
+    { path: '/:pathMatch(.*)*', redirect: '/datasets' },
+  ],
+})
