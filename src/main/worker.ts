@@ -55,7 +55,8 @@ onStart((m) => {
     }
   }
   run().then(
-    (result) => reporter.result(result),
+    // Peak memory of this worker, for the benchmarks and the job record.
+    (result) => reporter.result({ ...result, peakRssBytes: process.resourceUsage().maxRSS * 1024 }),
     (err) => post(fail(err)),
   )
 })

@@ -16,6 +16,7 @@ import {
   ImportPreview,
   ImportSpec,
   Job,
+  PreviewSpec,
   Side,
 } from './schemas'
 
@@ -47,7 +48,7 @@ export const methods = {
     output: z.object({ total: z.number().int(), items: z.array(Entity) }),
   },
 
-  previewImport: { input: z.object({ spec: ImportSpec }).strict(), output: ImportPreview },
+  previewImport: { input: z.object({ spec: PreviewSpec }).strict(), output: ImportPreview },
   startImport: {
     input: z
       .object({

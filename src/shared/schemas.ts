@@ -138,6 +138,18 @@ export type ImportSpec = z.infer<typeof ImportSpec>
 export type ImportSpecInput = z.input<typeof ImportSpec>
 export type ImportFormat = ImportSpec['format']
 
+/**
+ * What a preview accepts: an import spec whose column choices may still be
+ * empty — the preview then reads the header and suggests them.
+ */
+export const PreviewSpec = z.discriminatedUnion('format', [
+  PairsCsvSpec.extend({ leftColumn: z.string().default(''), rightColumn: z.string().default('') }),
+  WikiBooksSpec,
+  MovieLensSpec,
+  MetadataSpec.extend({ keyColumn: z.string().default('') }),
+])
+export type PreviewSpec = z.infer<typeof PreviewSpec>
+
 export const BadRow = z.object({ line: z.number().int(), message: z.string(), text: z.string() })
 export type BadRow = z.infer<typeof BadRow>
 export const BadRowReport = z.object({

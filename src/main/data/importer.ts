@@ -130,9 +130,15 @@ export class DatasetImport {
   /**
    * Flush the rows, insert both sides' entities, compute the stats and mark
    * the dataset ready, all in one transaction. `found` is merged into the
-   * options (cleaning counts, bad-row report, ...).
+   * options (cleaning counts, bad-row report, ...); `otherSkipped` counts rows
+   * skipped in another file of the import (a MovieLens items file).
    */
-  finish(left: Iterable<EntityRecord>, right: Iterable<EntityRecord>, found: Record<string, unknown> = {}): DatasetStats {
+  finish(
+    left: Iterable<EntityRecord>,
+    right: Iterable<EntityRecord>,
+    found: Record<string, unknown> = {},
+    otherSkipped = 0,
+  ): DatasetStats {
     this.checkBadRows()
     if (this.writer.total === 0) {
       throw new Error(`${basename(this.file)} has no usable rows${this.badRows.total ? ` (${this.badRows.summary()})` : ''}.`)
@@ -142,7 +148,7 @@ export class DatasetImport {
       this.writer.flush()
       insertEntities(this.db, this.datasetId, 'left', left)
       insertEntities(this.db, this.datasetId, 'right', right)
-      const stats = computeStats(this.db, this.datasetId, { skippedRows: this.badRows.total })
+      const stats = computeStats(this.db, this.datasetId, { skippedRows: this.badRows.total + otherSkipped })
       setDatasetOptions(this.db, this.datasetId, { ...this.options, ...found, badRows: this.badRows.report() })
       markReady(this.db, this.datasetId, stats)
       return stats

@@ -140,10 +140,18 @@ function log2Histogram(sorted: Int32Array): DegreeStats['histogram'] {
 }
 
 function topEntities(db: Db, datasetId: number, side: Side, degree: Int32Array): DatasetStats['topLeft'] {
-  const order = Array.from({ length: degree.length }, (_, i) => i)
-  order.sort((a, b) => degree[b]! - degree[a]! || a - b)
+  // Selection of the TOP_ENTITIES highest degrees, kept sorted (ties: lower index first).
+  const top: number[] = []
+  for (let i = 0; i < degree.length; i++) {
+    const d = degree[i]!
+    if (top.length === TOP_ENTITIES && d <= degree[top[top.length - 1]!]!) continue
+    let at = top.length
+    while (at > 0 && degree[top[at - 1]!]! < d) at--
+    top.splice(at, 0, i)
+    if (top.length > TOP_ENTITIES) top.pop()
+  }
   const row = db.prepare('SELECT key, label FROM entities WHERE dataset_id = ? AND side = ? AND idx = ?')
-  return order.slice(0, TOP_ENTITIES).map((idx) => {
+  return top.map((idx) => {
     const e = row.get(datasetId, sideCode(side), idx) as { key: string; label: string }
     return { key: e.key, label: e.label, count: degree[idx]! }
   })

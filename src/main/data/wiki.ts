@@ -106,9 +106,30 @@ interface BookVisitor {
 }
 
 /**
- * Stream the file's books through the title filter and the shape and
- * duplicate checks; both passes see exactly the same books.
+ * Lines → books through the shape check, the title filter and the
+ * duplicate-title check: both passes and the preview see the same books.
  */
+class BookScanner {
+  private readonly firstLineOf = new Map<string, number>()
+
+  constructor(
+    private readonly cleaner: WikiCleaner,
+    private readonly visit: BookVisitor,
+  ) {}
+
+  line(text: string, line: number): void {
+    if (text.trim() === '') return
+    const parsed = parseWikiLine(text)
+    if ('error' in parsed) return this.visit.bad(line, parsed.error, text)
+    if (this.cleaner.dropsTitle(parsed.title)) return this.visit.dropped(parsed)
+    const first = this.firstLineOf.get(parsed.title)
+    if (first !== undefined) return this.visit.bad(line, `expected a unique title, found the title of line ${first} again`, text)
+    this.firstLineOf.set(parsed.title, line)
+    this.visit.book(parsed, line)
+  }
+}
+
+/** Stream the whole file through a BookScanner, each batch of lines inside `inBatch`. */
 async function scanBooks(
   file: string,
   cleaner: WikiCleaner,
@@ -116,31 +137,9 @@ async function scanBooks(
   inBatch: (work: () => void) => void,
   onProgress: (bytesRead: number) => void,
 ): Promise<void> {
-  const firstLineOf = new Map<string, number>()
+  const scanner = new BookScanner(cleaner, visit)
   for await (const { lines, firstLine, bytesRead } of readLineBatches(file)) {
-    inBatch(() => {
-      for (let i = 0; i < lines.length; i++) {
-        const text = lines[i]!
-        if (text.trim() === '') continue
-        const line = firstLine + i
-        const parsed = parseWikiLine(text)
-        if ('error' in parsed) {
-          visit.bad(line, parsed.error, text)
-          continue
-        }
-        if (cleaner.dropsTitle(parsed.title)) {
-          visit.dropped(parsed)
-          continue
-        }
-        const first = firstLineOf.get(parsed.title)
-        if (first !== undefined) {
-          visit.bad(line, `expected a unique title, found the title of line ${first} again`, text)
-          continue
-        }
-        firstLineOf.set(parsed.title, line)
-        visit.book(parsed, line)
-      }
-    })
+    inBatch(() => lines.forEach((text, i) => scanner.line(text, firstLine + i)))
     onProgress(bytesRead)
   }
 }
@@ -246,27 +245,23 @@ export async function importWikiBooks(db: Db, spec: WikiSpec, run: ImportRun): P
 export async function previewWikiBooks(spec: WikiSpec): Promise<ImportPreview> {
   const file = spec.file.path
   const head = await readPreviewHead(file)
-  const cleaner = new WikiCleaner(spec)
   const badRows = new BadRows(file)
   const rows: string[][] = []
-  let dataRows = 0
+  let books = 0
   let dropped = 0
-  head.lines.forEach((text, i) => {
-    if (text.trim() === '') return
-    dataRows++
-    const parsed = parseWikiLine(text)
-    if ('error' in parsed) return badRows.add(i + 1, parsed.error, text)
-    if (cleaner.dropsTitle(parsed.title)) return void dropped++
-    if (rows.length < PREVIEW_ROWS) {
-      rows.push([
-        parsed.title,
-        String(parsed.links.length),
-        Object.keys(parsed.infobox).join(', '),
-        parsed.links.slice(0, 5).join(', '),
-      ])
-    }
+  const scanner = new BookScanner(new WikiCleaner(spec), {
+    book(book) {
+      books++
+      if (rows.length < PREVIEW_ROWS) {
+        rows.push([book.title, String(book.links.length), Object.keys(book.infobox).join(', '), book.links.slice(0, 5).join(', ')])
+      }
+    },
+    dropped: () => dropped++,
+    bad: (line, message, text) => badRows.add(line, message, text),
   })
-  if (dataRows === 0) throw new Error(`${basename(file)} has no books (only blank lines) (${file}).`)
+  head.lines.forEach((text, i) => scanner.line(text, i + 1))
+  if (books + dropped + badRows.total === 0) throw new Error(`${basename(file)} has no books (only blank lines) (${file}).`)
+  const needles = spec.dropTitlesContaining.filter((s) => s.length > 0)
   return {
     format: spec.format,
     columns: ['title', 'links', 'infobox fields', 'first links'],
@@ -276,8 +271,10 @@ export async function previewWikiBooks(spec: WikiSpec): Promise<ImportPreview> {
     badRows: badRows.report(),
     suggested: { leftLabel: 'books', rightLabel: 'links' },
     notes: [
-      scanNote(head, rows.length, dataRows),
-      `${dropped} of the scanned books have a title containing ${spec.dropTitlesContaining.map((s) => JSON.stringify(s)).join(' or ')} and will be dropped.`,
+      scanNote(head, rows.length, books + badRows.total),
+      needles.length > 0
+        ? `${dropped} of the scanned books have a title containing ${needles.map((n) => JSON.stringify(n)).join(' or ')} and will be dropped.`
+        : 'No title filter: every book is kept.',
       `Links are ${spec.lowercaseLinks ? 'lower-cased, ' : ''}cleaned of ${spec.dropLinks.length} generic links, and kept when seen at least ${spec.minLinkCount} times in the whole file.`,
     ],
   }

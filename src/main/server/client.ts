@@ -4,7 +4,7 @@
  */
 import WebSocket from 'ws'
 import { ApiError, ApiErrorBody, type ClientTransport, type EventName } from '../../shared/api'
-import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, TOKEN_QUERY, type EventFrame } from '../../shared/http'
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, TOKEN_QUERY, type EventFrame } from '../../shared/headless'
 
 export interface HttpTransport extends ClientTransport {
   /** Resolves once the event socket is open. */

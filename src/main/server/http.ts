@@ -20,7 +20,7 @@ import {
   TOKEN_COOKIE,
   TOKEN_QUERY,
   type EventFrame,
-} from '../../shared/http'
+} from '../../shared/headless'
 import type { EventBus } from '../app'
 import { dispatch, type Handlers } from '../api/handlers'
 
@@ -211,10 +211,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** Each upload in its own folder, so the file keeps the name the user chose. */
 async function receiveUpload(req: IncomingMessage, dir: string, name: string): Promise<string> {
-  mkdirSync(dir, { recursive: true })
   const safe = basename(name).replace(/[^\w.\- ]+/g, '_').slice(-120) || 'upload'
-  const target = join(dir, `${randomUUID().slice(0, 8)}-${safe}`)
+  const folder = join(dir, randomUUID())
+  mkdirSync(folder, { recursive: true })
+  const target = join(folder, safe)
   await pipeline(req, createWriteStream(target))
   return target
 }

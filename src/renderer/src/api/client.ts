@@ -15,7 +15,7 @@ import {
 } from '../../../shared/api'
 import type { FileRef } from '../../../shared/schemas'
 import type { PreloadApi, Reply } from '../../../preload/index.d'
-import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, type EventFrame } from '../../../shared/http'
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, type EventFrame } from '../../../shared/headless'
 
 export interface Client {
   api: WorkbenchApi

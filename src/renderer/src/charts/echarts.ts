@@ -38,6 +38,16 @@ export const CHART = {
   right: '#d9822b',
 } as const
 
+const reducedMotion = typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches
+
+/** Options every chart starts from. */
+export const baseOption: ChartOption = {
+  textStyle: { fontFamily: CHART.font },
+  animation: !reducedMotion,
+  animationDuration: 300,
+  animationDurationUpdate: 200,
+}
+
 export const baseTooltip: TooltipComponentOption = {
   renderMode: 'richText',
   backgroundColor: '#1c2128',

@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: prints one table, asserts nothing. Every group has a
+ * reference run measured in the same process, and ratios against it.
+ * Options: --quick (smaller inputs), --large (adds a 10,000,000-row import
+ * to show memory stays flat in the file size).
+ */
+import { rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { benchImport } from './import'
+import { mb, printTable, type BenchRow } from './table'
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2))
+  const quick = args.has('--quick')
+  const dir = mkdtempSync(join(tmpdir(), 'ew-bench-'))
+  const rows: BenchRow[] = []
+  try {
+    rows.push(...(await benchImport(dir, { pairs: quick ? 100_000 : 1_000_000, ratings: quick ? 100_000 : 1_000_000, large: args.has('--large') ? 10_000_000 : null })))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  rows.push({ group: 'process', name: 'bench process peak RSS', value: mb(process.resourceUsage().maxRSS * 1024), unit: 'MB', ratio: null })
+  console.log(`\nEmbedding Workbench benchmarks — node ${process.version}, ${process.platform}/${process.arch}\n`)
+  printTable(rows)
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})
