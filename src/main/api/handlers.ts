@@ -11,6 +11,7 @@ import type { JobManager } from '../jobs/manager'
 import type { Db } from '../store/db'
 import * as store from '../store/datasets'
 import { previewImport, importTitle } from '../data/preview'
+import { presentSamples, SAMPLE_NAMES } from '../data/tasks'
 import { APP_NAME } from '../paths'
 
 export type Handlers = { [K in MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
@@ -122,11 +123,14 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
 
     async addSampleDatasets() {
+      const present = presentSamples(store.listDatasets(db))
+      const only = SAMPLE_NAMES.filter((n) => !present.has(n))
+      if (only.length === 0) throw new ApiError({ code: 'conflict', message: 'The sample datasets are already here.' })
       const job = jobs.start({
         kind: 'samples',
         task: 'samples',
-        title: 'Add sample datasets',
-        params: {},
+        title: only.length === SAMPLE_NAMES.length ? 'Add sample datasets' : `Add the sample ${only.join(' and ')}`,
+        params: { only },
         hooks: { cleanup: (j, c) => cleanupImport(j, c, true) },
       })
       return watch(job)

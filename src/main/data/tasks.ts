@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { methods } from '../../shared/api'
-import { MovieLensSpec, WikiBooksSpec, type ImportSpec } from '../../shared/schemas'
+import { z } from 'zod'
+import { MovieLensSpec, WikiBooksSpec, type Dataset, type ImportSpec } from '../../shared/schemas'
 import type { WorkerEnv } from '../jobs/protocol'
 import { TaskError, type Reporter } from '../jobs/reporter'
 import { openDatabase, type Db } from '../store/db'
@@ -49,7 +50,17 @@ export async function runImportTask(params: unknown, env: WorkerEnv, reporter: R
   return withDb(env, (db) => importFile(db, p.spec, { reporter, policy: p.badRows, name: p.name }))
 }
 
-export async function runSamplesTask(_params: unknown, env: WorkerEnv, reporter: Reporter): Promise<Record<string, unknown>> {
+export const SAMPLE_NAMES = ['library', 'ratings'] as const
+export type SampleName = (typeof SAMPLE_NAMES)[number]
+const SamplesParams = z.object({ only: z.array(z.enum(SAMPLE_NAMES)).default([...SAMPLE_NAMES]) })
+
+/** The samples of the store that are there and ready (by the `sample` option they were imported with). */
+export function presentSamples(datasets: readonly Dataset[]): Set<string> {
+  return new Set(datasets.filter((d) => d.status === 'ready' && typeof d.options.sample === 'string').map((d) => d.options.sample as string))
+}
+
+export async function runSamplesTask(params: unknown, env: WorkerEnv, reporter: Reporter): Promise<Record<string, unknown>> {
+  const { only } = SamplesParams.parse(params ?? {})
   const dir = mkdtempSync(join(tmpdir(), 'ew-samples-'))
   try {
     return await withDb(env, async (db) => {
@@ -62,14 +73,22 @@ export async function runSamplesTask(_params: unknown, env: WorkerEnv, reporter:
       })
       const step = (message: string) => reporter.progress({ done: 0, total: null, unit: 'steps', message }, true)
 
-      step('Generating the sample library')
-      const booksPath = join(dir, 'sample-library.ndjson')
-      const library = writeLibraryNdjson(booksPath, LIBRARY_SEED)
-      const books = await importWikiBooks(
-        db,
-        WikiBooksSpec.parse({ format: 'wiki-books', file: { path: booksPath } }),
-        run('Sample library (books ↔ links)', { sample: 'library', seed: LIBRARY_SEED, ...librarySummary(library) }),
-      )
+      const datasetIds: number[] = []
+      if (only.includes('library')) {
+        step('Generating the sample library')
+        const booksPath = join(dir, 'sample-library.ndjson')
+        const library = writeLibraryNdjson(booksPath, LIBRARY_SEED)
+        const books = await importWikiBooks(
+          db,
+          WikiBooksSpec.parse({ format: 'wiki-books', file: { path: booksPath } }),
+          run('Sample library (books ↔ links)', { sample: 'library', seed: LIBRARY_SEED, ...librarySummary(library) }),
+        )
+        datasetIds.push(books.datasetId)
+      }
+      if (!only.includes('ratings')) {
+        setMeta(db, 'samples_added', new Date().toISOString())
+        return { datasetIds }
+      }
 
       step('Generating the sample ratings')
       const ratingsPath = join(dir, 'ratings.csv')
@@ -88,8 +107,9 @@ export async function runSamplesTask(_params: unknown, env: WorkerEnv, reporter:
           globalMean: ratings.globalMean,
         }),
       )
+      datasetIds.push(movies.datasetId)
       setMeta(db, 'samples_added', new Date().toISOString())
-      return { datasetIds: [books.datasetId, movies.datasetId] }
+      return { datasetIds }
     })
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -135,8 +135,9 @@ export class JobManager {
     const entry = this.jobs.get(id)
     if (!entry) return null
     if (entry.job.status === 'running') {
-      this.finish(entry, 'cancelled', null, null)
+      // Kill first: the cleanup must not race a worker that is still writing.
       entry.worker?.kill()
+      this.finish(entry, 'cancelled', null, null)
     }
     return entry.job
   }
