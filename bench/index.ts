@@ -4,11 +4,11 @@
  * Options: --quick (smaller inputs), --large (adds a 10,000,000-row import
  * to show memory stays flat in the file size).
  */
-import { rmSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { benchImport } from './import'
+import { benchTrain } from './train'
 import { mb, printTable, type BenchRow } from './table'
 
 async function main(): Promise<void> {
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = []
   try {
     rows.push(...(await benchImport(dir, { pairs: quick ? 100_000 : 1_000_000, ratings: quick ? 100_000 : 1_000_000, large: args.has('--large') ? 10_000_000 : null })))
+    rows.push(...(await benchTrain({ quick })))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -8,6 +8,8 @@ import type { EventName, EventPayload } from '../shared/api'
 import { openDatabase, type Db } from './store/db'
 import { failInterruptedImports, getMeta, listDatasets } from './store/datasets'
 import { JobManager } from './jobs/manager'
+import { isAlive } from './lib/process'
+import { failInterruptedRuns } from './store/runs'
 import { createHandlers, type Handlers } from './api/handlers'
 import { DB_FILE } from './paths'
 
@@ -52,6 +54,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   // Nothing can be importing yet in a process that just started.
   const interrupted = failInterruptedImports(db)
   if (interrupted.length) events.emit('datasetsChanged', { ids: interrupted })
+  failInterruptedRuns(db, isAlive)
   const handlers = createHandlers({ db, jobs, events, dataDir: opts.dataDir, dbPath, runtime: opts.runtime ?? 'node' })
   if ((opts.samples ?? true) && getMeta(db, 'samples_added') === null && listDatasets(db).length === 0) {
     void handlers.addSampleDatasets({})

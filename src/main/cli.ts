@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ApiError, type Input, type MethodName, type Output } from '../shared/api'
 import type { BadRowReport, Dataset, ImportSpecInput, Job } from '../shared/schemas'
+import { PRESETS, type PairModelParamsInput, type Run } from '../shared/train'
 import { createWorkbench, type Workbench } from './app'
 import { dispatch } from './api/handlers'
 import { resolveDataDir } from './paths'
@@ -26,6 +27,20 @@ Commands:
   datasets preview <file> --format F [format options]
   datasets import <file> --format F [--name NAME] [--skip-bad-rows] [format options]
   datasets samples                     Add the sample library and sample ratings
+
+  runs engines                         Training engines on this machine, and what Auto picks
+  runs train --dataset ID [--preset tutorial|quick|regression] [hyper-parameters]
+             [--engine auto|sparse|tfjs] [--threads N] [--name NAME]
+  runs list [--dataset ID]             Runs with their engine, status and final loss/accuracy
+  runs show <id>                       One run
+  runs metrics <id> [--key loss]       A run's metric series (per-epoch loss by default)
+  runs resume <id>                     Continue a cancelled or failed run from its checkpoint
+  runs delete <id>
+  neighbours <run-id> (--key KEY | --index N) [--side left|right] [--k 10]
+
+Hyper-parameters (entity-pairs model): --model-variant classification|regression --dim N
+  --n-positive N --negative-ratio N --epochs N --optimizer adam|adagrad|sgd
+  --learning-rate X --seed N --init-scale X
 
 Formats and their options:
   pairs-csv   --left-column C --right-column C [--value-column C] [--timestamp-column C]
@@ -67,6 +82,21 @@ const OPTIONS = {
   'label-column': { type: 'string' },
   query: { type: 'string' },
   limit: { type: 'string' },
+  preset: { type: 'string' },
+  engine: { type: 'string' },
+  threads: { type: 'string' },
+  'model-variant': { type: 'string' },
+  dim: { type: 'string' },
+  'n-positive': { type: 'string' },
+  'negative-ratio': { type: 'string' },
+  epochs: { type: 'string' },
+  optimizer: { type: 'string' },
+  'learning-rate': { type: 'string' },
+  seed: { type: 'string' },
+  'init-scale': { type: 'string' },
+  key: { type: 'string' },
+  index: { type: 'string' },
+  k: { type: 'string' },
 } as const
 
 type Values = ReturnType<typeof parse>['values']
@@ -81,6 +111,12 @@ const int = (s: string | undefined, flag: string): number | undefined => {
   if (s === undefined) return undefined
   const n = Number(s)
   if (!Number.isInteger(n)) throw new UsageError(`--${flag} expects a whole number, got "${s}".`)
+  return n
+}
+const float = (s: string | undefined, flag: string): number | undefined => {
+  if (s === undefined) return undefined
+  const n = Number(s)
+  if (!Number.isFinite(n)) throw new UsageError(`--${flag} expects a number, got "${s}".`)
   return n
 }
 const delimiter = (s: string | undefined) => (s === 'tab' ? '\t' : s)
@@ -130,6 +166,38 @@ function buildSpec(file: string, v: Values): ImportSpecInput {
     default:
       throw new UsageError(`--format must be one of pairs-csv, wiki-books, movielens, metadata${v.format ? ` (got "${v.format}")` : ''}.`)
   }
+}
+
+function buildParams(v: Values): PairModelParamsInput {
+  const preset = v.preset ? PRESETS.find((p) => p.id === v.preset) : PRESETS[0]
+  if (!preset) throw new UsageError(`--preset must be one of ${PRESETS.map((p) => p.id).join(', ')}.`)
+  const given: Partial<PairModelParamsInput> = {
+    variant: v['model-variant'] as PairModelParamsInput['variant'],
+    dim: int(v.dim, 'dim'),
+    nPositive: int(v['n-positive'], 'n-positive'),
+    negativeRatio: int(v['negative-ratio'], 'negative-ratio'),
+    epochs: int(v.epochs, 'epochs'),
+    optimizer: v.optimizer as PairModelParamsInput['optimizer'],
+    learningRate: float(v['learning-rate'], 'learning-rate'),
+    seed: int(v.seed, 'seed'),
+    initScale: float(v['init-scale'], 'init-scale'),
+  }
+  const defined = Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined))
+  return { ...preset.params, ...defined, model: 'entity-pairs' }
+}
+
+const secs = (x: number) => (x < 60 ? `${x.toFixed(1)} s` : `${Math.floor(x / 60)} min ${Math.round(x % 60)} s`)
+const fixed = (x: number | null, d = 4) => (x === null ? '—' : x.toFixed(d))
+
+function describeRun(r: Run): string {
+  const p = r.params
+  const engine = r.engine ? `${r.engine.engine}/${r.engine.backend}, ${r.engine.threads} thread${r.engine.threads === 1 ? '' : 's'}` : r.engineChoice
+  const rate = r.examplesPerSec ? `, ${Math.round(r.examplesPerSec).toLocaleString('en-US')} ex/s` : ''
+  return (
+    `#${r.id}  ${r.name}  [${r.status}]  ${p.variant} ${p.dim}-d ${p.optimizer} lr ${p.learningRate}, epoch ${r.epoch}/${p.epochs}` +
+    `  (${engine})  loss ${fixed(r.finalLoss)}  accuracy ${fixed(r.finalAccuracy)}  ${secs(r.durationSec)}${rate}` +
+    (r.error ? `\n    ${r.error}` : '')
+  )
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 3 : 2)}%`
@@ -206,6 +274,8 @@ class Cli {
       this.print(info, () => `${info.name} ${info.version}\ndata: ${info.dataDir}\ndatabase: ${info.databasePath}`)
       return 0
     }
+    if (group === 'runs') return this.runs(command, rest, v)
+    if (group === 'neighbours' || group === 'neighbors') return this.neighbours([command, ...rest].filter((x): x is string => !!x), v)
     if (group !== 'datasets') throw new UsageError(group ? `Unknown command "${group}".` : 'No command given.')
     const needId = () => {
       const id = int(rest[0], 'id')
@@ -281,6 +351,95 @@ class Cli {
         throw new UsageError(command ? `Unknown command "datasets ${command}".` : 'datasets needs a command: list, show, delete, rename, entities, preview, import, samples.')
     }
   }
+
+  /** Follow a training run to its end, a line per epoch on stderr. */
+  async followRun(run: Run): Promise<number> {
+    const off = this.wb.events.on((event, payload) => {
+      if (event !== 'runUpdate' || this.json) return
+      const r = payload as Run
+      if (r.id === run.id && r.status === 'running' && r.epoch > 0) {
+        process.stderr.write(`epoch ${r.epoch}/${r.params.epochs}: loss ${fixed(r.finalLoss)}, accuracy ${fixed(r.finalAccuracy)}, ${Math.round(r.examplesPerSec ?? 0).toLocaleString('en-US')} examples/s\n`)
+      }
+    })
+    const job = await this.follow(this.wb.jobs.get(run.jobId!)!)
+    off()
+    const done = await this.call('getRun', { id: run.id })
+    this.print(done, () => describeRun(done))
+    return job.status === 'succeeded' ? 0 : 1
+  }
+
+  async runs(command: string | undefined, rest: string[], v: Values): Promise<number> {
+    switch (command) {
+      case 'engines': {
+        const e = await this.call('trainEngines', {})
+        this.print(e, () => [...e.options.map((o) => `${o.engine.padEnd(7)} ${o.available ? 'available' : 'unavailable'}  ${o.backend}: ${o.reason}`), `Auto → ${e.auto.engine}: ${e.auto.reason}`].join('\n'))
+        return 0
+      }
+      case 'train': {
+        const datasetId = int(v.dataset, 'dataset')
+        if (datasetId === undefined) throw new UsageError('runs train needs --dataset ID (see datasets list).')
+        const run = await this.call('startRun', {
+          datasetId,
+          params: buildParams(v) as never,
+          engine: (v.engine ?? 'auto') as never,
+          threads: int(v.threads, 'threads') ?? 0,
+          name: v.name ?? null,
+        })
+        return this.followRun(run)
+      }
+      case 'list': {
+        const all = await this.call('listRuns', { datasetId: int(v.dataset, 'dataset') ?? null })
+        this.print(all, () => (all.length ? all.map(describeRun).join('\n') : 'No runs yet.'))
+        return 0
+      }
+      case 'show': {
+        const r = await this.call('getRun', { id: idArg(rest[0], 'runs show') })
+        this.print(r, () => [describeRun(r), `  params: ${JSON.stringify(r.params)}`, r.engine ? `  engine: ${JSON.stringify(r.engine)}` : ''].filter(Boolean).join('\n'))
+        return 0
+      }
+      case 'metrics': {
+        const id = idArg(rest[0], 'runs metrics')
+        const key = v.key ?? 'loss'
+        const [m] = await this.call('getRunMetrics', { ids: [id], keys: [key] })
+        const series = m!.series[key]
+        this.print(m, () => (series ? series.value.map((x, i) => `${series.epoch[i]!.toFixed(3)}\t${series.step[i]}\t${x}`).join('\n') : `No "${key}" metric.`))
+        return 0
+      }
+      case 'resume':
+        return this.followRun(await this.call('resumeRun', { id: idArg(rest[0], 'runs resume') }))
+      case 'delete': {
+        const id = idArg(rest[0], 'runs delete')
+        const r = await this.call('deleteRun', { id })
+        this.print({ ...r, id }, () => `Deleted run ${id}.`)
+        return 0
+      }
+      default:
+        throw new UsageError(command ? `Unknown command "runs ${command}".` : 'runs needs a command: engines, train, list, show, metrics, resume, delete.')
+    }
+  }
+
+  async neighbours(rest: string[], v: Values): Promise<number> {
+    const runId = idArg(rest[0], 'neighbours')
+    const side = (v.side ?? 'left') as 'left' | 'right'
+    let index = int(v.index, 'index')
+    if (index === undefined) {
+      if (!v.key) throw new UsageError('neighbours needs --key KEY or --index N.')
+      const run = await this.call('getRun', { id: runId })
+      const found = await this.call('listEntities', { datasetId: run.datasetId, side, query: v.key, limit: 1000 })
+      const exact = found.items.find((e) => e.key === v.key) ?? found.items.find((e) => e.key.toLowerCase() === v.key!.toLowerCase())
+      if (!exact) throw new UsageError(`No ${side} entity with key "${v.key}"${found.total ? ` (${found.total} contain it, e.g. "${found.items[0]!.key}")` : ''}.`)
+      index = exact.index
+    }
+    const n = await this.call('neighbours', { runId, side, index, k: int(v.k, 'k') ?? 10 })
+    this.print(n, () => [`Nearest to ${n.query.label}:`, ...n.items.map((x) => `  ${x.score.toFixed(4)}  ${x.entity.label}`)].join('\n'))
+    return 0
+  }
+}
+
+const idArg = (x: string | undefined, what: string): number => {
+  const id = int(x, 'id')
+  if (id === undefined) throw new UsageError(`${what} needs an id.`)
+  return id
 }
 
 export async function main(argv: string[]): Promise<number> {

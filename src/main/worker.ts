@@ -52,6 +52,8 @@ onStart((m) => {
         return (await import('./data/tasks')).runImportTask(m.params, m.env, reporter)
       case 'samples':
         return (await import('./data/tasks')).runSamplesTask(m.params, m.env, reporter)
+      case 'train':
+        return (await import('./train/task')).runTrainTask(m.params, m.env, reporter)
     }
   }
   run().then(

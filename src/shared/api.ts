@@ -19,6 +19,7 @@ import {
   PreviewSpec,
   Side,
 } from './schemas'
+import { EngineOptions, LiveProgress, NeighbourQuery, Neighbours, Run, RunConfig, RunMetrics } from './train'
 
 const Empty = z.object({}).strict()
 const Ok = z.object({ ok: z.literal(true) })
@@ -63,11 +64,28 @@ export const methods = {
 
   listJobs: { input: Empty, output: z.array(Job) },
   cancelJob: { input: z.object({ id: z.string().min(1) }).strict(), output: Job },
+
+  trainEngines: { input: z.object({ model: z.literal('entity-pairs').default('entity-pairs') }).strict(), output: EngineOptions },
+  startRun: { input: RunConfig.strict(), output: Run },
+  listRuns: { input: z.object({ datasetId: Id.nullable().default(null) }).strict(), output: z.array(Run) },
+  getRun: { input: z.object({ id: Id }).strict(), output: Run },
+  deleteRun: { input: z.object({ id: Id }).strict(), output: Ok },
+  cancelRun: { input: z.object({ id: Id }).strict(), output: Run },
+  /** Continue a stopped (cancelled or failed) run from its last checkpoint. */
+  resumeRun: { input: z.object({ id: Id }).strict(), output: Run },
+  getRunMetrics: {
+    input: z.object({ ids: z.array(Id).min(1).max(20), keys: z.array(z.string()).nullable().default(null) }).strict(),
+    output: z.array(RunMetrics),
+  },
+  neighbours: { input: NeighbourQuery, output: Neighbours },
 } as const
 
 export const events = {
   jobUpdate: Job,
   datasetsChanged: z.object({ ids: z.array(Id) }),
+  runUpdate: Run,
+  /** Live training progress, about 10 per second per running run. */
+  runProgress: LiveProgress,
 } as const
 
 export type Methods = typeof methods

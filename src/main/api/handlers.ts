@@ -13,6 +13,7 @@ import * as store from '../store/datasets'
 import { previewImport, importTitle } from '../data/preview'
 import { presentSamples, SAMPLE_NAMES } from '../data/tasks'
 import { APP_NAME } from '../paths'
+import { createTrainHandlers } from './train'
 
 export type Handlers = { [K in MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
 
@@ -145,6 +146,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       if (!job) throw notFound(`Job ${id}`)
       return job
     },
+
+    ...createTrainHandlers(ctx),
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { getMeta, listDatasets } from '../store/datasets'
-import { Random } from './random'
+import { Random } from '../lib/random'
 import {
   FACTOR_GENRES,
   generateLibrary,

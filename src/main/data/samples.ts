@@ -34,7 +34,7 @@
  *   other factor with q > 0.6). Timestamps increase per user.
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { Random } from './random'
+import { Random } from '../lib/random'
 
 export const LIBRARY_SEED = 20180101
 export const RATINGS_SEED = 19970901

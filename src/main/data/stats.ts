@@ -17,7 +17,7 @@
 import type { DatasetStats, Side } from '../../shared/schemas'
 import type { Db } from '../store/db'
 import { getDataset, iterateChunks, sideCode, updateStats } from '../store/datasets'
-import { PairSet } from './pairset'
+import { PairSet } from '../lib/pairset'
 
 export const TOP_ENTITIES = 30
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { PairSet } from './pairset'
-import { Random } from './random'
+import { PairSet } from '../lib/pairset'
+import { Random } from '../lib/random'
 import { Vocab } from './vocab'
 
 describe('Vocab', () => {

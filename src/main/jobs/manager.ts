@@ -13,6 +13,10 @@ import { spawnWorker, type WorkerHandle } from './spawn'
 export interface JobHooks {
   /** Undo what a job that did not succeed left behind (context: ids it reported). */
   cleanup?(job: Job, context: Record<string, number>): void
+  /** Live data a worker sent with its progress. */
+  onLive?(live: unknown): void
+  /** Called once when the job has ended, whatever the outcome (after cleanup). */
+  onEnd?(job: Job): void
 }
 
 export interface StartOptions {
@@ -105,6 +109,7 @@ export class JobManager {
       switch (m.type) {
         case 'progress':
           if (m.context) Object.assign(entry.context, m.context)
+          if (m.live !== undefined) entry.hooks.onLive?.(m.live)
           this.update(entry, { progress: m.progress })
           break
         case 'result':
@@ -173,6 +178,11 @@ export class JobManager {
       }
     }
     this.update(entry, { status, result, error, progress, endedAt: new Date().toISOString() })
+    try {
+      entry.hooks.onEnd?.(entry.job)
+    } catch (err) {
+      console.error(`onEnd of job ${entry.job.id} failed:`, err)
+    }
     entry.resolveEnded(entry.job)
   }
 

@@ -4,7 +4,7 @@
  */
 import type { JobError, JobProgress } from '../../shared/schemas'
 
-export type TaskName = 'import' | 'samples' | 'diagnostic'
+export type TaskName = 'import' | 'samples' | 'train' | 'diagnostic'
 
 /** main → worker: the only message a worker receives. Cancel = kill. */
 export interface StartMessage {
@@ -27,6 +27,8 @@ export type WorkerMessage =
       progress: JobProgress
       /** Ids of what the job created so far, so main can clean up if it dies. */
       context?: Record<string, number>
+      /** Task-specific live data (training curves) that main forwards as an event. */
+      live?: unknown
     }
   | { type: 'result'; result: Record<string, unknown> }
   | { type: 'error'; error: JobError }

@@ -28,6 +28,17 @@ export class Reporter {
     this.post({ type: 'progress', progress })
   }
 
+  /**
+   * Progress plus task-specific live data. Unlike `progress`, nothing is
+   * dropped: calls within the interval are for the caller to batch.
+   */
+  live(progress: JobProgress, live: unknown, force = false): void {
+    const now = Date.now()
+    if (!force && now - this.last < this.intervalMs) return
+    this.last = now
+    this.post({ type: 'progress', progress, live })
+  }
+
   result(result: Record<string, unknown>): void {
     this.post({ type: 'result', result })
   }

@@ -40,6 +40,17 @@ export function workerEntry(): Entry {
 
 const STDERR_TAIL = 4000
 
+/** Pass a worker's stderr through, keeping its tail for the job's error message. */
+function tailOf(stream: NodeJS.ReadableStream | null | undefined): () => string {
+  let tail = ''
+  stream?.setEncoding('utf8')
+  stream?.on('data', (chunk: string) => {
+    process.stderr.write(chunk)
+    tail = (tail + chunk).slice(-STDERR_TAIL)
+  })
+  return () => tail.trim()
+}
+
 export async function spawnWorker(name: string): Promise<WorkerHandle> {
   const entry = workerEntry()
   if (process.versions.electron) return spawnUtility(entry, name)
@@ -52,12 +63,7 @@ function spawnFork(entry: Entry): WorkerHandle {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'advanced',
   })
-  let stderr = ''
-  child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (chunk: string) => {
-    process.stderr.write(chunk)
-    stderr = (stderr + chunk).slice(-STDERR_TAIL)
-  })
+  const stderr = tailOf(child.stderr)
   return {
     pid: child.pid,
     send: (m) => {
@@ -67,7 +73,7 @@ function spawnFork(entry: Entry): WorkerHandle {
     onExit: (cb) =>
       child.once('exit', (code, signal) => {
         // stderr may still hold buffered output: let it drain first.
-        setImmediate(() => cb(code, signal, stderr.trim()))
+        setImmediate(() => cb(code, signal, stderr()))
       }),
     kill: () => {
       child.kill('SIGKILL')
@@ -78,19 +84,14 @@ function spawnFork(entry: Entry): WorkerHandle {
 async function spawnUtility(entry: Entry, name: string): Promise<WorkerHandle> {
   const { utilityProcess } = await import('electron')
   const child = utilityProcess.fork(entry.path, [], { serviceName: name, stdio: ['ignore', 'inherit', 'pipe'] })
-  let stderr = ''
-  child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (chunk: string) => {
-    process.stderr.write(chunk)
-    stderr = (stderr + chunk).slice(-STDERR_TAIL)
-  })
+  const stderr = tailOf(child.stderr)
   return {
     get pid() {
       return child.pid
     },
     send: (m) => child.postMessage(m),
     onMessage: (cb) => child.on('message', cb),
-    onExit: (cb) => child.once('exit', (code: number) => setImmediate(() => cb(code, null, stderr.trim()))),
+    onExit: (cb) => child.once('exit', (code: number) => setImmediate(() => cb(code, null, stderr()))),
     kill: () => {
       child.kill()
     },

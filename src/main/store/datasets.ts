@@ -7,6 +7,7 @@
  */
 import type { Dataset, DatasetKind, DatasetStats, Entity, Side } from '../../shared/schemas'
 import { DatasetStats as DatasetStatsSchema } from '../../shared/schemas'
+import { isAlive } from '../lib/process'
 import { nowIso, type Db } from './db'
 
 export const CHUNK_SIZE = 65536
@@ -102,16 +103,6 @@ export function renameDataset(db: Db, id: number, name: string): boolean {
   return db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, id).changes > 0
 }
 
-function alive(pid: number | null): boolean {
-  if (!pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * Datasets left `importing` by a process that has died are incomplete, never
  * ready. Imports owned by another live process (the app while the CLI runs)
@@ -119,7 +110,7 @@ function alive(pid: number | null): boolean {
  */
 export function failInterruptedImports(db: Db): number[] {
   const rows = db.prepare(`SELECT id, owner_pid AS pid FROM datasets WHERE status = 'importing'`).all() as { id: number; pid: number | null }[]
-  const ids = rows.filter((r) => r.pid === process.pid || !alive(r.pid)).map((r) => r.id)
+  const ids = rows.filter((r) => r.pid === process.pid || !isAlive(r.pid)).map((r) => r.id)
   for (const id of ids) markFailed(db, id, 'The import was interrupted before it finished (the app or its worker stopped).')
   return ids
 }
@@ -184,6 +175,14 @@ export function queryEntities(db: Db, q: EntityQuery): { total: number; items: E
     .prepare(`SELECT idx, key, label, frequency, metadata FROM entities WHERE ${clause} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
     .all(params) as EntityRow[]
   return { total, items: rows.map(toEntity) }
+}
+
+export function getEntity(db: Db, datasetId: number, side: Side, index: number): Entity {
+  const row = db
+    .prepare('SELECT idx, key, label, frequency, metadata FROM entities WHERE dataset_id = ? AND side = ? AND idx = ?')
+    .get(datasetId, sideCode(side), index) as EntityRow | undefined
+  if (!row) throw new Error(`No ${side} entity ${index} in dataset ${datasetId}.`)
+  return toEntity(row)
 }
 
 export function readEntities(db: Db, datasetId: number, side: Side): Entity[] {

@@ -8,6 +8,8 @@ export const router = createRouter({
     { path: '/', redirect: '/datasets' },
     { path: '/datasets/:id(\\d+)?', name: 'datasets', component: DatasetsView },
     { path: '/import', name: 'import', component: () => import('./views/ImportView.vue') },
+    { path: '/train', name: 'train', component: () => import('./views/TrainView.vue') },
+    { path: '/runs/:id(\\d+)?', name: 'runs', component: () => import('./views/RunsView.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/datasets' },
   ],
 })

@@ -55,18 +55,31 @@ CREATE TABLE interaction_chunks (
 CREATE TABLE runs (
   id INTEGER PRIMARY KEY,
   dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
   model TEXT NOT NULL,
+  -- the full hyper-parameters (JSON), seed included
   params TEXT NOT NULL,
+  engine_choice TEXT NOT NULL,
+  threads INTEGER NOT NULL,
+  -- engine, backend, device, threads and versions actually used (JSON)
   engine TEXT,
-  backend TEXT,
-  device TEXT,
   seed INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
   error TEXT,
   created_at TEXT NOT NULL,
   started_at TEXT,
   ended_at TEXT,
-  summary TEXT
+  duration_sec REAL NOT NULL DEFAULT 0,
+  epoch INTEGER NOT NULL DEFAULT 0,
+  step INTEGER NOT NULL DEFAULT 0,
+  total_steps INTEGER NOT NULL DEFAULT 0,
+  steps_per_epoch INTEGER NOT NULL DEFAULT 0,
+  final_loss REAL,
+  final_accuracy REAL,
+  examples_per_sec REAL,
+  job_id TEXT,
+  -- pid of the process owning the running job (NULL once it ends)
+  owner_pid INTEGER
 ) STRICT;
 CREATE INDEX runs_by_dataset ON runs (dataset_id);
 

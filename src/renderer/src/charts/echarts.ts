@@ -1,17 +1,26 @@
 /**
- * ECharts, tree-shaken: only the bar chart and the components we use are
+ * ECharts, tree-shaken: only the bar, line and scatter charts and the components we use are
  * registered. Import `VChart` and `ChartOption` from here, never from 'echarts'.
  *
  * Tooltips render as rich text on the canvas: the HTML tooltip writes inline
  * `style` attributes, which the page's CSP (style-src 'self') blocks.
  */
 import { use, type ComposeOption } from 'echarts/core'
-import { BarChart, type BarSeriesOption } from 'echarts/charts'
 import {
+  BarChart,
+  LineChart,
+  ScatterChart,
+  type BarSeriesOption,
+  type LineSeriesOption,
+  type ScatterSeriesOption,
+} from 'echarts/charts'
+import {
+  DataZoomComponent,
   GridComponent,
   LegendComponent,
   TitleComponent,
   TooltipComponent,
+  type DataZoomComponentOption,
   type GridComponentOption,
   type LegendComponentOption,
   type TitleComponentOption,
@@ -20,10 +29,27 @@ import {
 import { CanvasRenderer } from 'echarts/renderers'
 import VChart from 'vue-echarts'
 
-use([BarChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer])
+use([
+  BarChart,
+  LineChart,
+  ScatterChart,
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+  CanvasRenderer,
+])
 
 export type ChartOption = ComposeOption<
-  BarSeriesOption | GridComponentOption | LegendComponentOption | TitleComponentOption | TooltipComponentOption
+  | BarSeriesOption
+  | LineSeriesOption
+  | ScatterSeriesOption
+  | DataZoomComponentOption
+  | GridComponentOption
+  | LegendComponentOption
+  | TitleComponentOption
+  | TooltipComponentOption
 >
 
 export { VChart }

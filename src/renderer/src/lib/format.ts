@@ -55,6 +55,16 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`
 }
 
+/** Clock style for chart axes: "0:42", "12:05", "1:02:09". */
+export function formatSeconds(sec: number): string {
+  if (!Number.isFinite(sec)) return '–'
+  const s = Math.max(0, Math.round(sec))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const ss = String(s % 60).padStart(2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`
+}
+
 /** Fraction done in [0, 1], or null when the total is unknown. */
 export function progressFraction(p: JobProgress): number | null {
   if (p.total === null || p.total <= 0) return null

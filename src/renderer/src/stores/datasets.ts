@@ -57,6 +57,9 @@ export const useDatasetsStore = defineStore('datasets', () => {
     if (throttle) clearTimeout(throttle)
   })
 
+  /** The dataset last opened in the Datasets view: the Train form starts with it. */
+  const lastViewed = ref<number | null>(null)
+
   const byId = computed(() => new Map(datasets.value.map((d) => [d.id, d])))
   const ready = computed(() => datasets.value.filter((d) => d.status === 'ready'))
 
@@ -71,5 +74,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     datasets.value = datasets.value.filter((d) => d.id !== id)
   }
 
-  return { datasets, loaded, error, byId, ready, refresh, rename, remove }
+  return { datasets, loaded, error, byId, ready, lastViewed, refresh, rename, remove }
 })

@@ -1,0 +1,153 @@
+/**
+ * Handlers for training: runs are records in the store, executed by `train`
+ * jobs in worker processes; live curves are forwarded as `runProgress`
+ * events, run records as `runUpdate`.
+ */
+import { ApiError, type MethodName, type Output, type ParsedInput } from '../../shared/api'
+import type { LiveProgress } from '../../shared/train'
+import * as store from '../store/datasets'
+import * as runs from '../store/runs'
+import { loadEmbedding } from '../store/runs'
+import { engineOptions, resolveEngine } from '../train/engines'
+import { nearestByCosine, normalizeRows, type NormalizedTable } from '../recommend/neighbours'
+import type { HandlerContext } from './handlers'
+
+type TrainMethods =
+  | 'trainEngines'
+  | 'startRun'
+  | 'listRuns'
+  | 'getRun'
+  | 'deleteRun'
+  | 'cancelRun'
+  | 'resumeRun'
+  | 'getRunMetrics'
+  | 'neighbours'
+type TrainHandlers = { [K in TrainMethods & MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
+
+const TABLE_CACHE = 4
+
+export function createTrainHandlers(ctx: HandlerContext): TrainHandlers {
+  const { db, jobs, events } = ctx
+  let options: ReturnType<typeof engineOptions> | null = null
+  const tables = new Map<string, NormalizedTable>()
+
+  const requireRun = (id: number) => {
+    const run = runs.getRun(db, id)
+    if (!run) throw new ApiError({ code: 'not_found', message: `Run ${id} does not exist.` })
+    return run
+  }
+  const announce = (id: number) => {
+    const run = runs.getRun(db, id)
+    if (run) events.emit('runUpdate', run)
+  }
+
+  async function launch(runId: number): Promise<void> {
+    const run = requireRun(runId)
+    const engine = await resolveEngine(run.engineChoice)
+    let announced = false
+    const job = jobs.start({
+      kind: 'train',
+      task: 'train',
+      title: `Train “${run.name}”`,
+      params: { runId, engine },
+      hooks: {
+        onLive: (live) => {
+          const l = live as LiveProgress
+          events.emit('runProgress', l)
+          // The record changes when the worker starts and at each epoch's end.
+          if (!announced || l.points.some((p) => p.key === 'loss')) {
+            announced = true
+            announce(runId)
+          }
+        },
+        cleanup: (j) => runs.finishRun(db, runId, j.status === 'cancelled' ? 'cancelled' : 'failed', j.status === 'cancelled' ? null : (j.error?.message ?? 'The run failed.')),
+        onEnd: () => announce(runId),
+      },
+    })
+    runs.assignJob(db, runId, job.id)
+    announce(runId)
+  }
+
+  function table(runId: number, side: 'left' | 'right'): NormalizedTable {
+    const key = `${runId}:${side}`
+    let t = tables.get(key)
+    if (!t) {
+      const e = loadEmbedding(db, runId, side)
+      if (!e) throw new ApiError({ code: 'conflict', message: `Run ${runId} has no trained embeddings yet (it has not finished).` })
+      t = normalizeRows(e.rows, e.dim, e.data)
+      tables.set(key, t)
+      if (tables.size > TABLE_CACHE) tables.delete(tables.keys().next().value!)
+    }
+    return t
+  }
+
+  return {
+    async trainEngines() {
+      options ??= engineOptions()
+      return options
+    },
+
+    async startRun(config) {
+      const dataset = store.getDataset(db, config.datasetId)
+      if (!dataset) throw new ApiError({ code: 'not_found', message: `Dataset ${config.datasetId} does not exist.` })
+      if (dataset.status !== 'ready') throw new ApiError({ code: 'conflict', message: `Dataset “${dataset.name}” is ${dataset.status}, not ready.` })
+      const p = config.params
+      const name = config.name || `${dataset.name} · ${p.dim}-d ${p.optimizer} ${p.learningRate} · ${p.epochs} ep`
+      const id = runs.createRun(db, { datasetId: dataset.id, name, params: p, engineChoice: config.engine, threads: config.threads })
+      await launch(id)
+      return requireRun(id)
+    },
+
+    async listRuns({ datasetId }) {
+      return runs.listRuns(db, datasetId)
+    },
+
+    async getRun({ id }) {
+      return requireRun(id)
+    },
+
+    async deleteRun({ id }) {
+      const run = requireRun(id)
+      if (run.jobId) jobs.cancel(run.jobId)
+      runs.deleteRun(db, id)
+      for (const side of ['left', 'right']) tables.delete(`${id}:${side}`)
+      return { ok: true as const }
+    },
+
+    async cancelRun({ id }) {
+      const run = requireRun(id)
+      if (!run.jobId || (run.status !== 'running' && run.status !== 'queued')) {
+        throw new ApiError({ code: 'conflict', message: `Run ${id} is ${run.status}; only a running run can be cancelled.` })
+      }
+      jobs.cancel(run.jobId)
+      return requireRun(id)
+    },
+
+    async resumeRun({ id }) {
+      const run = requireRun(id)
+      if (run.status !== 'cancelled' && run.status !== 'failed') {
+        throw new ApiError({ code: 'conflict', message: `Run ${id} is ${run.status}; only a cancelled or failed run can be resumed.` })
+      }
+      await launch(id)
+      return requireRun(id)
+    },
+
+    async getRunMetrics({ ids, keys }) {
+      return ids.map((id) => {
+        requireRun(id)
+        return { runId: id, series: runs.readMetrics(db, id, keys) }
+      })
+    },
+
+    async neighbours({ runId, side, index, k }) {
+      const run = requireRun(runId)
+      const t = table(runId, side)
+      if (index >= t.rows) throw new ApiError({ code: 'invalid_request', message: `index ${index} is outside the ${side} table (0…${t.rows - 1}).` })
+      const entity = (i: number) => store.getEntity(db, run.datasetId, side, i)
+      return {
+        query: entity(index),
+        items: nearestByCosine(t, index, k).map((n) => ({ entity: entity(n.index), score: n.score })),
+      }
+    },
+  }
+}
