@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { benchImport } from './import'
 import { benchTrain } from './train'
+import { benchmarkNeighbours } from '../src/main/recommend/bench'
 import { mb, printTable, type BenchRow } from './table'
 
 async function main(): Promise<void> {
@@ -19,6 +20,10 @@ async function main(): Promise<void> {
   try {
     rows.push(...(await benchImport(dir, { pairs: quick ? 100_000 : 1_000_000, ratings: quick ? 100_000 : 1_000_000, large: args.has('--large') ? 10_000_000 : null })))
     rows.push(...(await benchTrain({ quick })))
+    const shapes = quick ? [{ rows: 37_020, dim: 50 }, { rows: 100_000, dim: 64 }] : undefined
+    for (const r of benchmarkNeighbours({ ...(shapes ? { shapes } : {}), log: (line) => console.error(`  neighbours: ${line}`) })) {
+      rows.push({ group: 'neighbours: top-10 queries (seeded clustered data)', name: r.name, value: r.value, unit: r.unit, ratio: null, note: r.note })
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -38,6 +38,17 @@ Commands:
   runs delete <id>
   neighbours <run-id> (--key KEY | --index N) [--side left|right] [--k 10]
 
+  explore search <dataset-id> <text> [--side left|right] [--regex] [--label-only] [--limit N]
+  explore similar <run-id> (--key KEY | --index N[,N…]) [--side S] [--k 10]
+             [--metric cosine|euclidean] [--farthest] [--method auto|exact|approximate]
+  explore record <dataset-id> (--key KEY | --index N) [--side S]
+  maps create <run-id> --method pca|tsne|umap [--side S] [--dims 2|3] [--perplexity 30]
+             [--iterations N] [--n-neighbors 15] [--min-dist 0.1] [--metric cosine|euclidean] [--seed N]
+  maps list <run-id>
+  maps show <projection-id>            The coordinates, one row per entity in index order (TSV; JSON with --json)
+  export <run-id> --folder DIR [--side S] [--format projector|word2vec|csv]
+             [--columns label,genre,…] [--bytes]
+
 Hyper-parameters (entity-pairs model): --model-variant classification|regression --dim N
   --n-positive N --negative-ratio N --epochs N --optimizer adam|adagrad|sgd
   --learning-rate X --seed N --init-scale X
@@ -97,6 +108,18 @@ const OPTIONS = {
   key: { type: 'string' },
   index: { type: 'string' },
   k: { type: 'string' },
+  regex: { type: 'boolean', default: false },
+  'label-only': { type: 'boolean', default: false },
+  metric: { type: 'string' },
+  farthest: { type: 'boolean', default: false },
+  method: { type: 'string' },
+  dims: { type: 'string' },
+  perplexity: { type: 'string' },
+  iterations: { type: 'string' },
+  'n-neighbors': { type: 'string' },
+  'min-dist': { type: 'string' },
+  folder: { type: 'string' },
+  bytes: { type: 'boolean', default: false },
 } as const
 
 type Values = ReturnType<typeof parse>['values']
@@ -275,6 +298,9 @@ class Cli {
       return 0
     }
     if (group === 'runs') return this.runs(command, rest, v)
+    if (group === 'explore') return this.explore(command, rest, v)
+    if (group === 'maps') return this.maps(command, rest, v)
+    if (group === 'export') return this.exportRun([command, ...rest].filter((x): x is string => !!x), v)
     if (group === 'neighbours' || group === 'neighbors') return this.neighbours([command, ...rest].filter((x): x is string => !!x), v)
     if (group !== 'datasets') throw new UsageError(group ? `Unknown command "${group}".` : 'No command given.')
     const needId = () => {
@@ -418,18 +444,139 @@ class Cli {
     }
   }
 
+  /** The entity given by --index N or --key KEY (exact key, else case-insensitive). */
+  async entityIndex(datasetId: number, side: 'left' | 'right', v: Values, what: string): Promise<number> {
+    const index = int(v.index, 'index')
+    if (index !== undefined) return index
+    if (!v.key) throw new UsageError(`${what} needs --key KEY or --index N.`)
+    const found = await this.call('listEntities', { datasetId, side, query: v.key, limit: 1000 })
+    const exact = found.items.find((e) => e.key === v.key) ?? found.items.find((e) => e.key.toLowerCase() === v.key!.toLowerCase())
+    if (!exact) throw new UsageError(`No ${side} entity with key "${v.key}"${found.total ? ` (${found.total} contain it, e.g. "${found.items[0]!.key}")` : ''}.`)
+    return exact.index
+  }
+
+  async explore(command: string | undefined, rest: string[], v: Values): Promise<number> {
+    const side = (v.side ?? 'left') as 'left' | 'right'
+    switch (command) {
+      case 'search': {
+        const datasetId = idArg(rest[0], 'explore search')
+        const r = await this.call('searchEntities', {
+          datasetId,
+          side,
+          query: rest.slice(1).join(' '),
+          mode: v.regex ? 'regex' : 'substring',
+          fields: v['label-only'] ? 'label' : 'all',
+          limit: int(v.limit, 'limit') ?? 20,
+        })
+        this.print(r, () => [`${num(r.total)} matching (${r.tookMs.toFixed(1)} ms)`, ...r.items.map((e) => `  ${String(e.index).padStart(6)}  ${e.label}`)].join('\n'))
+        return 0
+      }
+      case 'similar': {
+        const runId = idArg(rest[0], 'explore similar')
+        const run = await this.call('getRun', { id: runId })
+        const indices = v.index ? v.index.split(',').map((x) => int(x.trim(), 'index')!) : [await this.entityIndex(run.datasetId, side, v, 'explore similar')]
+        const r = await this.call('similarEntities', {
+          runId,
+          side,
+          indices,
+          k: int(v.k, 'k') ?? 10,
+          metric: (v.metric ?? 'cosine') as never,
+          direction: v.farthest ? 'farthest' : 'nearest',
+          method: (v.method ?? 'auto') as never,
+        })
+        this.print(r, () => [`${r.scoreName} (${r.method}, ${r.tookMs.toFixed(1)} ms):`, ...r.items.map((x) => `  ${x.score.toFixed(4)}  ${x.entity.label}`)].join('\n'))
+        return 0
+      }
+      case 'record': {
+        const datasetId = idArg(rest[0], 'explore record')
+        const r = await this.call('entityRecord', { datasetId, side, index: await this.entityIndex(datasetId, side, v, 'explore record'), linksLimit: int(v.limit, 'limit') ?? 20 })
+        this.print(r, () =>
+          [
+            `${r.entity.label}  (key ${r.entity.key}, degree ${r.degree})`,
+            ...Object.entries(r.entity.metadata).map(([k, x]) => `  ${k}: ${x}`),
+            `  links (${num(r.linksTotal)}): ${r.links.map((e) => e.label).join(', ')}`,
+          ].join('\n'),
+        )
+        return 0
+      }
+      default:
+        throw new UsageError(command ? `Unknown command "explore ${command}".` : 'explore needs a command: search, similar, record.')
+    }
+  }
+
+  async maps(command: string | undefined, rest: string[], v: Values): Promise<number> {
+    switch (command) {
+      case 'create': {
+        const runId = idArg(rest[0], 'maps create')
+        if (!v.method) throw new UsageError('maps create needs --method pca|tsne|umap.')
+        const given = {
+          method: v.method,
+          dims: int(v.dims, 'dims'),
+          metric: v.metric,
+          perplexity: float(v.perplexity, 'perplexity'),
+          iterations: int(v.iterations, 'iterations'),
+          nNeighbors: int(v['n-neighbors'], 'n-neighbors'),
+          minDist: float(v['min-dist'], 'min-dist'),
+          seed: int(v.seed, 'seed'),
+        }
+        const params = Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined))
+        const job = await this.call('startProjection', { runId, side: (v.side ?? 'left') as never, params: params as never })
+        const done = await this.follow(job)
+        if (done.status !== 'succeeded') {
+          process.stderr.write(`Map ${done.status}: ${done.error?.message ?? ''}\n`)
+          return 1
+        }
+        const list = await this.call('listProjections', { runId })
+        const made = list.find((p) => p.id === done.result?.projectionId) ?? list[0]!
+        this.print(made, () => `Map #${made.id}: ${made.method} of ${num(made.rows)} points in ${made.seconds.toFixed(1)} s`)
+        return 0
+      }
+      case 'list': {
+        const list = await this.call('listProjections', { runId: idArg(rest[0], 'maps list') })
+        this.print(list, () => (list.length ? list.map((p) => `#${p.id}  ${p.method} ${p.dims}-D  ${p.side}  ${num(p.rows)} points  ${p.seconds.toFixed(1)} s  ${p.createdAt}`).join('\n') : 'No maps yet.'))
+        return 0
+      }
+      case 'show': {
+        const data = await this.call('getProjection', { id: idArg(rest[0], 'maps show') })
+        const p = data.projection
+        this.print(data, () => {
+          const lines: string[] = []
+          for (let i = 0; i < p.rows; i++) lines.push(data.coords.slice(i * p.dims, (i + 1) * p.dims).join('\t'))
+          return lines.join('\n')
+        })
+        return 0
+      }
+      default:
+        throw new UsageError(command ? `Unknown command "maps ${command}".` : 'maps needs a command: create, list, show.')
+    }
+  }
+
+  async exportRun(rest: string[], v: Values): Promise<number> {
+    const runId = idArg(rest[0], 'export')
+    if (!v.folder) throw new UsageError('export needs --folder DIR.')
+    const job = await this.call('startExport', {
+      runId,
+      side: (v.side ?? 'left') as never,
+      format: (v.format ?? 'projector') as never,
+      folder: resolve(v.folder),
+      columns: list(v.columns) ?? ['label'],
+      tensorsBytes: v.bytes,
+    })
+    const done = await this.follow(job)
+    if (done.status !== 'succeeded') {
+      process.stderr.write(`Export ${done.status}: ${done.error?.message ?? ''}\n`)
+      return 1
+    }
+    const r = done.result as { folder: string; files: string[]; warnings: string[] }
+    this.print(r, () => [`Wrote ${r.files.join(', ')} to ${r.folder}`, ...r.warnings.map((w) => `Warning: ${w}`)].join('\n'))
+    return 0
+  }
+
   async neighbours(rest: string[], v: Values): Promise<number> {
     const runId = idArg(rest[0], 'neighbours')
     const side = (v.side ?? 'left') as 'left' | 'right'
-    let index = int(v.index, 'index')
-    if (index === undefined) {
-      if (!v.key) throw new UsageError('neighbours needs --key KEY or --index N.')
-      const run = await this.call('getRun', { id: runId })
-      const found = await this.call('listEntities', { datasetId: run.datasetId, side, query: v.key, limit: 1000 })
-      const exact = found.items.find((e) => e.key === v.key) ?? found.items.find((e) => e.key.toLowerCase() === v.key!.toLowerCase())
-      if (!exact) throw new UsageError(`No ${side} entity with key "${v.key}"${found.total ? ` (${found.total} contain it, e.g. "${found.items[0]!.key}")` : ''}.`)
-      index = exact.index
-    }
+    const run = await this.call('getRun', { id: runId })
+    const index = await this.entityIndex(run.datasetId, side, v, 'neighbours')
     const n = await this.call('neighbours', { runId, side, index, k: int(v.k, 'k') ?? 10 })
     this.print(n, () => [`Nearest to ${n.query.label}:`, ...n.items.map((x) => `  ${x.score.toFixed(4)}  ${x.entity.label}`)].join('\n'))
     return 0

@@ -54,6 +54,10 @@ onStart((m) => {
         return (await import('./data/tasks')).runSamplesTask(m.params, m.env, reporter)
       case 'train':
         return (await import('./train/task')).runTrainTask(m.params, m.env, reporter)
+      case 'project':
+        return (await import('./maps/task')).runProjectTask(m.params, m.env, reporter)
+      case 'export':
+        return (await import('./export/task')).runExportTask(m.params, m.env, reporter)
     }
   }
   run().then(

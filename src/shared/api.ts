@@ -19,6 +19,7 @@ import {
   PreviewSpec,
   Side,
 } from './schemas'
+import { EntityRecord, ExportRequest, Projection, ProjectionData, ProjectionParams, ProjectionProgress, SearchQuery, SearchResult, SimilarQuery, SimilarResult } from './explore'
 import { EngineOptions, LiveProgress, NeighbourQuery, Neighbours, Run, RunConfig, RunMetrics } from './train'
 
 const Empty = z.object({}).strict()
@@ -78,6 +79,24 @@ export const methods = {
     output: z.array(RunMetrics),
   },
   neighbours: { input: NeighbourQuery, output: Neighbours },
+
+  searchEntities: { input: SearchQuery, output: SearchResult },
+  similarEntities: { input: SimilarQuery, output: SimilarResult },
+  entityRecord: {
+    input: z.object({ datasetId: Id, side: Side, index: z.number().int().min(0), linksLimit: z.number().int().min(0).max(1000).default(50) }).strict(),
+    output: EntityRecord,
+  },
+  startProjection: { input: z.object({ runId: Id, side: Side, params: ProjectionParams }).strict(), output: Job },
+  listProjections: { input: z.object({ runId: Id }).strict(), output: z.array(Projection) },
+  getProjection: { input: z.object({ id: Id }).strict(), output: ProjectionData },
+  deleteProjection: { input: z.object({ id: Id }).strict(), output: Ok },
+  /** Writes the files in a worker; the job's result lists them (and any warnings). */
+  startExport: { input: ExportRequest, output: Job },
+  /** Checks before an export: size warnings, the metadata columns available, a default folder. */
+  exportInfo: {
+    input: z.object({ runId: Id, side: Side }).strict(),
+    output: z.object({ rows: z.number().int(), dim: z.number().int(), columns: z.array(z.string()), warnings: z.array(z.string()), defaultFolder: z.string() }),
+  },
 } as const
 
 export const events = {
@@ -86,6 +105,8 @@ export const events = {
   runUpdate: Run,
   /** Live training progress, about 10 per second per running run. */
   runProgress: LiveProgress,
+  /** A map's layout while it optimises, about once a second. */
+  projectionProgress: ProjectionProgress,
 } as const
 
 export type Methods = typeof methods

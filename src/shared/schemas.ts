@@ -180,7 +180,7 @@ export type BadRowPolicy = z.infer<typeof BadRowPolicy>
 
 // ---------------------------------------------------------------- jobs
 
-export const JobKind = z.enum(['import', 'samples', 'train', 'diagnostic'])
+export const JobKind = z.enum(['import', 'samples', 'train', 'project', 'export', 'diagnostic'])
 export type JobKind = z.infer<typeof JobKind>
 export const JobStatus = z.enum(['running', 'succeeded', 'failed', 'cancelled'])
 export type JobStatus = z.infer<typeof JobStatus>

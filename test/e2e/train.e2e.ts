@@ -63,9 +63,10 @@ describe('training in the browser', () => {
     await page.getByTestId('preset-tutorial').click()
     expect(await page.getByTestId('param-dim').inputValue()).toBe('50')
     expect(await page.getByTestId('param-nPositive').inputValue()).toBe('1024')
-    // Smaller batches and more epochs than the tutorial: the sample has ~58k pairs, not 773k.
+    // Smaller batches and more epochs than the tutorial: the sample has ~58k pairs, not 773k;
+    // 40 epochs also keep the run going long enough to kill its worker mid-run below.
     await page.getByTestId('param-nPositive').fill('256')
-    await page.getByTestId('param-epochs').fill('12')
+    await page.getByTestId('param-epochs').fill('40')
     await page.getByTestId('param-learningRate').fill('0.01')
     await expect.poll(() => page.getByTestId('engine-reason').innerText()).toMatch(/sparse/i)
     await screenshot(page, '10-train-form')

@@ -10,10 +10,13 @@ import type { EventBus } from '../app'
 import type { JobManager } from '../jobs/manager'
 import type { Db } from '../store/db'
 import * as store from '../store/datasets'
+import { listRuns } from '../store/runs'
+import { forgetDataset } from '../recommend/cache'
 import { previewImport, importTitle } from '../data/preview'
 import { presentSamples, SAMPLE_NAMES } from '../data/tasks'
 import { APP_NAME } from '../paths'
 import { createTrainHandlers } from './train'
+import { createExploreHandlers } from './explore'
 
 export type Handlers = { [K in MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
 
@@ -83,7 +86,12 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       if (d.status === 'importing' && jobs.runningContext('datasetId').has(id)) {
         throw new ApiError({ code: 'conflict', message: `Dataset ${id} is still importing: cancel the import first.` })
       }
+      const training = listRuns(db, id).filter((r) => r.status === 'running' || r.status === 'queued')
+      if (training.length) {
+        throw new ApiError({ code: 'conflict', message: `Dataset ${id} has ${training.length} run(s) training (${training.map((r) => `#${r.id}`).join(', ')}): cancel them first.` })
+      }
       store.deleteDataset(db, id)
+      forgetDataset(id)
       datasetsChanged(id)
       return { ok: true as const }
     },
@@ -148,6 +156,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     },
 
     ...createTrainHandlers(ctx),
+    ...createExploreHandlers(ctx),
   }
 }
 

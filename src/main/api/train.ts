@@ -7,9 +7,9 @@ import { ApiError, type MethodName, type Output, type ParsedInput } from '../../
 import type { LiveProgress } from '../../shared/train'
 import * as store from '../store/datasets'
 import * as runs from '../store/runs'
-import { loadEmbedding } from '../store/runs'
 import { engineOptions, resolveEngine } from '../train/engines'
-import { nearestByCosine, normalizeRows, type NormalizedTable } from '../recommend/neighbours'
+import { similarEntities } from '../recommend/similar'
+import { forgetRun } from '../recommend/cache'
 import type { HandlerContext } from './handlers'
 
 type TrainMethods =
@@ -24,12 +24,9 @@ type TrainMethods =
   | 'neighbours'
 type TrainHandlers = { [K in TrainMethods & MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
 
-const TABLE_CACHE = 4
-
 export function createTrainHandlers(ctx: HandlerContext): TrainHandlers {
   const { db, jobs, events } = ctx
   let options: ReturnType<typeof engineOptions> | null = null
-  const tables = new Map<string, NormalizedTable>()
 
   const requireRun = (id: number) => {
     const run = runs.getRun(db, id)
@@ -68,19 +65,6 @@ export function createTrainHandlers(ctx: HandlerContext): TrainHandlers {
     announce(runId)
   }
 
-  function table(runId: number, side: 'left' | 'right'): NormalizedTable {
-    const key = `${runId}:${side}`
-    let t = tables.get(key)
-    if (!t) {
-      const e = loadEmbedding(db, runId, side)
-      if (!e) throw new ApiError({ code: 'conflict', message: `Run ${runId} has no trained embeddings yet (it has not finished).` })
-      t = normalizeRows(e.rows, e.dim, e.data)
-      tables.set(key, t)
-      if (tables.size > TABLE_CACHE) tables.delete(tables.keys().next().value!)
-    }
-    return t
-  }
-
   return {
     async trainEngines() {
       options ??= engineOptions()
@@ -110,7 +94,7 @@ export function createTrainHandlers(ctx: HandlerContext): TrainHandlers {
       const run = requireRun(id)
       if (run.jobId) jobs.cancel(run.jobId)
       runs.deleteRun(db, id)
-      for (const side of ['left', 'right']) tables.delete(`${id}:${side}`)
+      forgetRun(id)
       return { ok: true as const }
     },
 
@@ -141,13 +125,9 @@ export function createTrainHandlers(ctx: HandlerContext): TrainHandlers {
 
     async neighbours({ runId, side, index, k }) {
       const run = requireRun(runId)
-      const t = table(runId, side)
-      if (index >= t.rows) throw new ApiError({ code: 'invalid_request', message: `index ${index} is outside the ${side} table (0…${t.rows - 1}).` })
-      const entity = (i: number) => store.getEntity(db, run.datasetId, side, i)
-      return {
-        query: entity(index),
-        items: nearestByCosine(t, index, k).map((n) => ({ entity: entity(n.index), score: n.score })),
-      }
+      if (run.status !== 'succeeded') throw new ApiError({ code: 'conflict', message: `Run ${runId} is ${run.status}: it has no trained embeddings yet.` })
+      const similar = similarEntities(db, { runId, side, indices: [index], k, metric: 'cosine', direction: 'nearest', method: 'exact' })
+      return { query: store.getEntity(db, run.datasetId, side, index), items: similar.items }
     },
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { JobError, JobProgress } from '../../shared/schemas'
 
-export type TaskName = 'import' | 'samples' | 'train' | 'diagnostic'
+export type TaskName = 'import' | 'samples' | 'train' | 'project' | 'export' | 'diagnostic'
 
 /** main → worker: the only message a worker receives. Cancel = kill. */
 export interface StartMessage {

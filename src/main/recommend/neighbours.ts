@@ -1,7 +1,6 @@
 /**
- * Exact nearest neighbours by cosine: rows are L2-normalised once per table,
- * then a query is one pass of dot products (brute force; fast at tens of
- * thousands of rows) and a partial selection of the top k.
+ * Building blocks of exact nearest-neighbour search: L2-normalised rows (a
+ * cosine is then a dot product) and a partial selection of the top k.
  */
 export interface NormalizedTable {
   rows: number
@@ -21,24 +20,8 @@ export function normalizeRows(rows: number, dim: number, data: Float32Array): No
   return { rows, dim, data: out }
 }
 
-/** The k rows most similar to row `index` (itself excluded), best first. */
-export function nearestByCosine(table: NormalizedTable, index: number, k: number): { index: number; score: number }[] {
-  const { rows, dim, data } = table
-  if (index < 0 || index >= rows) throw new RangeError(`row ${index} is outside 0…${rows - 1}`)
-  const q = index * dim
-  const scores = new Float32Array(rows)
-  for (let i = 0; i < rows; i++) {
-    const o = i * dim
-    let dot = 0
-    for (let d = 0; d < dim; d++) dot += data[q + d]! * data[o + d]!
-    scores[i] = dot
-  }
-  scores[index] = -Infinity
-  return topK(scores, Math.min(k, rows - 1))
-}
-
-/** Indices of the k largest scores, best first (a bounded min-heap). */
-export function topK(scores: Float32Array, k: number): { index: number; score: number }[] {
+/** Indices of the k largest scores, best first (a bounded min-heap); -Infinity and NaN are skipped. */
+export function topK(scores: Float32Array | Float64Array, k: number): { index: number; score: number }[] {
   if (k <= 0) return []
   const heapIdx = new Int32Array(k)
   const heapVal = new Float64Array(k)
@@ -58,7 +41,7 @@ export function topK(scores: Float32Array, k: number): { index: number; score: n
   }
   for (let i = 0; i < scores.length; i++) {
     const v = scores[i]!
-    if (v === -Infinity) continue
+    if (!(v > -Infinity)) continue
     if (size < k) {
       let j = size++
       heapVal[j] = v

@@ -10,6 +10,7 @@ export const router = createRouter({
     { path: '/import', name: 'import', component: () => import('./views/ImportView.vue') },
     { path: '/train', name: 'train', component: () => import('./views/TrainView.vue') },
     { path: '/runs/:id(\\d+)?', name: 'runs', component: () => import('./views/RunsView.vue') },
+    { path: '/explore/:runId(\\d+)?', name: 'explore', component: () => import('./views/ExploreView.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/datasets' },
   ],
 })

@@ -5,13 +5,14 @@
  */
 import type Database from 'better-sqlite3'
 import * as m010 from './010-initial'
+import * as m020 from './020-projections'
 
 export interface Migration {
   version: number
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010]
+export const MIGRATIONS: readonly Migration[] = [m010, m020]
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
 
 export class DatabaseTooNewError extends Error {

@@ -1,6 +1,6 @@
 /**
  * ECharts, tree-shaken: only the bar, line and scatter charts and the components we use are
- * registered. Import `VChart` and `ChartOption` from here, never from 'echarts'.
+ * registered (brush and a continuous visual map for the embedding maps). Import `VChart` and `ChartOption` from here, never from 'echarts'.
  *
  * Tooltips render as rich text on the canvas: the HTML tooltip writes inline
  * `style` attributes, which the page's CSP (style-src 'self') blocks.
@@ -15,16 +15,20 @@ import {
   type ScatterSeriesOption,
 } from 'echarts/charts'
 import {
+  BrushComponent,
   DataZoomComponent,
   GridComponent,
   LegendComponent,
   TitleComponent,
   TooltipComponent,
+  VisualMapContinuousComponent,
+  type BrushComponentOption,
   type DataZoomComponentOption,
   type GridComponentOption,
   type LegendComponentOption,
   type TitleComponentOption,
   type TooltipComponentOption,
+  type VisualMapComponentOption,
 } from 'echarts/components'
 import { CanvasRenderer } from 'echarts/renderers'
 import VChart from 'vue-echarts'
@@ -33,11 +37,13 @@ use([
   BarChart,
   LineChart,
   ScatterChart,
+  BrushComponent,
   DataZoomComponent,
   GridComponent,
   LegendComponent,
   TitleComponent,
   TooltipComponent,
+  VisualMapContinuousComponent,
   CanvasRenderer,
 ])
 
@@ -45,11 +51,13 @@ export type ChartOption = ComposeOption<
   | BarSeriesOption
   | LineSeriesOption
   | ScatterSeriesOption
+  | BrushComponentOption
   | DataZoomComponentOption
   | GridComponentOption
   | LegendComponentOption
   | TitleComponentOption
   | TooltipComponentOption
+  | VisualMapComponentOption
 >
 
 export { VChart }
@@ -84,3 +92,9 @@ export const baseTooltip: TooltipComponentOption = {
 
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 })
 export const formatAxisNumber = (v: number): string => (Math.abs(v) >= 10000 ? compact.format(v) : String(v))
+
+/**
+ * For charts that manage their own instance (the embedding map: big typed
+ * arrays, partial updates that keep the zoom and the brush): `initChart(el)`.
+ */
+export { init as initChart, type EChartsType } from 'echarts/core'
