@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ApiError, type Input, type MethodName, type Output } from '../shared/api'
 import type { BadRowReport, Dataset, ImportSpecInput, Job } from '../shared/schemas'
-import { PRESETS, type PairModelParamsInput, type Run } from '../shared/train'
+import { epochsOf, paramsSummary, PRESETS, type PairModelParamsInput, type Run } from '../shared/train'
+import { bestPerMetric, comparisonCsv, EVALUATION_METRICS, type Comparison, type ComparisonRow, type Evaluation, type EvaluationMetricKey, type UserView } from '../shared/ratings'
 import { createWorkbench, type Workbench } from './app'
 import { dispatch } from './api/handlers'
 import { resolveDataDir } from './paths'
@@ -35,6 +36,11 @@ Commands:
   runs show <id>                       One run
   runs metrics <id> [--key loss]       A run's metric series (per-epoch loss by default)
   runs resume <id>                     Continue a cancelled or failed run from its checkpoint
+  runs rerun <id> [--seed N]           The same configuration with another seed (the split stays)
+  runs compare --dataset ID [--split KEY] [--csv]
+                                       Rating runs × test metrics on one split (CSV with --csv)
+  runs user <run-id> (--key KEY | --index N) [--n 20]
+                                       A rating run's view of a user: history and recommendations
   runs delete <id>
   neighbours <run-id> (--key KEY | --index N) [--side left|right] [--k 10]
 
@@ -49,6 +55,11 @@ Commands:
   export <run-id> --folder DIR [--side S] [--format projector|word2vec|csv]
              [--columns label,genre,…] [--bytes]
 
+Rating models (on a ratings dataset): runs train --dataset ID --model M [--param key=value …]
+  M: global-mean, bias-baseline, user-knn, mf, deep-mf, autorec, rbm; keys as in the train form,
+  e.g. --param dim=50 --param reg=0.05 --param split=leave-last-out --param testRatio=0.3;
+  --epochs, --dim, --learning-rate and --seed work too. Defaults need no tuning.
+
 Hyper-parameters (entity-pairs model): --model-variant classification|regression --dim N
   --n-positive N --negative-ratio N --epochs N --optimizer adam|adagrad|sgd
   --learning-rate X --seed N --init-scale X
@@ -58,6 +69,7 @@ Formats and their options:
               [--delimiter auto|,|tab|;|'|'] [--left-label L] [--right-label L]
   wiki-books  [--drop-titles "Wikipedia:"] [--no-lowercase] [--drop-links a,b,…] [--min-link-count 4]
   movielens   [--variant auto|u.data|ratings.csv|ratings.dat] [--items u.item|movies.csv]
+              [--test u1.test]   (predefined split: FILE is then the training part, e.g. u1.base)
   metadata    --dataset ID --side left|right --key-column C [--columns a,b] [--label-column C]
 
 Global options:
@@ -86,6 +98,7 @@ const OPTIONS = {
   'min-link-count': { type: 'string' },
   variant: { type: 'string' },
   items: { type: 'string' },
+  test: { type: 'string' },
   dataset: { type: 'string' },
   side: { type: 'string' },
   'key-column': { type: 'string' },
@@ -106,6 +119,11 @@ const OPTIONS = {
   seed: { type: 'string' },
   'init-scale': { type: 'string' },
   key: { type: 'string' },
+  model: { type: 'string' },
+  param: { type: 'string', multiple: true },
+  split: { type: 'string' },
+  csv: { type: 'boolean', default: false },
+  n: { type: 'string' },
   index: { type: 'string' },
   k: { type: 'string' },
   regex: { type: 'boolean', default: false },
@@ -174,6 +192,7 @@ function buildSpec(file: string, v: Values): ImportSpecInput {
         file: { path },
         ...(v.variant ? { variant: v.variant as never } : {}),
         itemsFile: v.items ? { path: resolve(v.items) } : null,
+        testPath: v.test ? resolve(v.test) : null,
       }
     case 'metadata':
       return {
@@ -189,6 +208,21 @@ function buildSpec(file: string, v: Values): ImportSpecInput {
     default:
       throw new UsageError(`--format must be one of pairs-csv, wiki-books, movielens, metadata${v.format ? ` (got "${v.format}")` : ''}.`)
   }
+}
+
+/** A rating model's parameters from --model, --param key=value and the common flags; the API's schema validates them. */
+function buildRatingParams(v: Values): Record<string, unknown> {
+  const params: Record<string, unknown> = { model: v.model }
+  const common = { epochs: int(v.epochs, 'epochs'), dim: int(v.dim, 'dim'), learningRate: float(v['learning-rate'], 'learning-rate'), seed: int(v.seed, 'seed') }
+  for (const [k, x] of Object.entries(common)) if (x !== undefined) params[k] = x
+  for (const pair of v.param ?? []) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new UsageError(`--param takes key=value (got "${pair}").`)
+    const key = pair.slice(0, eq).trim()
+    const text = pair.slice(eq + 1).trim()
+    params[key] = text === 'true' ? true : text === 'false' ? false : text !== '' && Number.isFinite(Number(text)) && key !== 'hidden' ? Number(text) : text
+  }
+  return params
 }
 
 function buildParams(v: Values): PairModelParamsInput {
@@ -217,10 +251,40 @@ function describeRun(r: Run): string {
   const engine = r.engine ? `${r.engine.engine}/${r.engine.backend}, ${r.engine.threads} thread${r.engine.threads === 1 ? '' : 's'}` : r.engineChoice
   const rate = r.examplesPerSec ? `, ${Math.round(r.examplesPerSec).toLocaleString('en-US')} ex/s` : ''
   return (
-    `#${r.id}  ${r.name}  [${r.status}]  ${p.variant} ${p.dim}-d ${p.optimizer} lr ${p.learningRate}, epoch ${r.epoch}/${p.epochs}` +
+    `#${r.id}  ${r.name}  [${r.status}]  ${paramsSummary(p)}, epoch ${r.epoch}/${epochsOf(p) ?? 1}` +
     `  (${engine})  loss ${fixed(r.finalLoss)}  accuracy ${fixed(r.finalAccuracy)}  ${secs(r.durationSec)}${rate}` +
+    (r.evaluation ? `\n    ${describeEvaluation(r.evaluation)}` : '') +
     (r.error ? `\n    ${r.error}` : '')
   )
+}
+
+function describeEvaluation(e: Evaluation): string {
+  const f = (x: number | null) => (x === null ? '—' : x.toFixed(4))
+  return `test (${e.split}, ${num(e.testCount)} ratings): RMSE ${f(e.rmse)}  MAE ${f(e.mae)}  P@${e.k} ${f(e.precision)}  R@${e.k} ${f(e.recall)}  NDCG@${e.k} ${f(e.ndcg)}  HR@${e.k} ${f(e.hitRate)}  AUC ${f(e.auc)}${e.note ? `  (${e.note})` : ''}`
+}
+
+function describeComparison(c: Comparison): string {
+  if (!c.rows.length) return c.splits.length ? 'No finished rating runs on this split.' : 'No finished rating runs on this dataset yet.'
+  const best = bestPerMetric(c.rows)
+  const cell = (r: ComparisonRow, key: EvaluationMetricKey) => {
+    const x = r.evaluation[key]
+    return (x === null ? '—' : x.toFixed(4)) + (best[key] === r.runId ? '*' : ' ')
+  }
+  const head = ['run', 'model', ...EVALUATION_METRICS.map((m) => m.label.replace('@K', `@${c.rows[0]!.evaluation.k}`)), 'fit s']
+  const body = c.rows.map((r) => [`#${r.runId}`, `${r.summary} · seed ${r.seed}`, ...EVALUATION_METRICS.map((m) => cell(r, m.key)), r.evaluation.fitSec.toFixed(2)])
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
+  const line = (row: string[]) => row.map((x, i) => (i < 2 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ')
+  const splits = c.splits.map((s) => `${s.key === c.splitKey ? '▸' : ' '} ${s.key}  (${s.label}, ${s.runs} run${s.runs === 1 ? '' : 's'})`)
+  return [`Splits:`, ...splits, '', line(head), ...body.map(line), '', '* best in its column'].join('\n')
+}
+
+function describeUser(u: UserView): string {
+  const history = u.history.slice(0, 15).map((h) => `  ${h.rating.toFixed(1)}  (predicted ${h.predicted.toFixed(2)}, ${h.part})  ${h.item.label}`)
+  const recs = u.recommendations.map((r) => {
+    const because = r.because.map((b) => `${b.item.label} (${b.rating})`).join('; ')
+    return `  ${r.score.toFixed(3)}  ${r.item.label}${r.heldOut !== null ? `  [held out: ${r.heldOut}]` : ''}${because ? `\n         because you rated: ${because}` : ''}`
+  })
+  return [`${u.user.label}: ${u.history.length} ratings`, ...history, u.history.length > 15 ? `  … ${u.history.length - 15} more` : '', 'Recommended:', ...recs].filter(Boolean).join('\n')
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 3 : 2)}%`
@@ -384,7 +448,7 @@ class Cli {
       if (event !== 'runUpdate' || this.json) return
       const r = payload as Run
       if (r.id === run.id && r.status === 'running' && r.epoch > 0) {
-        process.stderr.write(`epoch ${r.epoch}/${r.params.epochs}: loss ${fixed(r.finalLoss)}, accuracy ${fixed(r.finalAccuracy)}, ${Math.round(r.examplesPerSec ?? 0).toLocaleString('en-US')} examples/s\n`)
+        process.stderr.write(`epoch ${r.epoch}/${epochsOf(r.params) ?? 1}: loss ${fixed(r.finalLoss)}, accuracy ${fixed(r.finalAccuracy)}, ${Math.round(r.examplesPerSec ?? 0).toLocaleString('en-US')} examples/s\n`)
       }
     })
     const job = await this.follow(this.wb.jobs.get(run.jobId!)!)
@@ -406,7 +470,7 @@ class Cli {
         if (datasetId === undefined) throw new UsageError('runs train needs --dataset ID (see datasets list).')
         const run = await this.call('startRun', {
           datasetId,
-          params: buildParams(v) as never,
+          params: (v.model && v.model !== 'entity-pairs' ? buildRatingParams(v) : buildParams(v)) as never,
           engine: (v.engine ?? 'auto') as never,
           threads: int(v.threads, 'threads') ?? 0,
           name: v.name ?? null,
@@ -433,6 +497,27 @@ class Cli {
       }
       case 'resume':
         return this.followRun(await this.call('resumeRun', { id: idArg(rest[0], 'runs resume') }))
+      case 'rerun':
+        return this.followRun(await this.call('rerunRun', { id: idArg(rest[0], 'runs rerun'), seed: int(v.seed, 'seed') ?? null }))
+      case 'compare': {
+        const datasetId = int(v.dataset, 'dataset')
+        if (datasetId === undefined) throw new UsageError('runs compare needs --dataset ID.')
+        const c = await this.call('compareRuns', { datasetId, splitKey: v.split ?? null })
+        if (v.csv && !this.json) {
+          process.stdout.write(comparisonCsv(c.rows))
+          return 0
+        }
+        this.print(c, () => describeComparison(c))
+        return 0
+      }
+      case 'user': {
+        const runId = idArg(rest[0], 'runs user')
+        const run = await this.call('getRun', { id: runId })
+        const user = await this.entityIndex(run.datasetId, 'left', v, 'runs user')
+        const u = await this.call('userRecommendations', { runId, user, n: int(v.n, 'n') ?? 20 })
+        this.print(u, () => describeUser(u))
+        return 0
+      }
       case 'delete': {
         const id = idArg(rest[0], 'runs delete')
         const r = await this.call('deleteRun', { id })
@@ -440,7 +525,7 @@ class Cli {
         return 0
       }
       default:
-        throw new UsageError(command ? `Unknown command "runs ${command}".` : 'runs needs a command: engines, train, list, show, metrics, resume, delete.')
+        throw new UsageError(command ? `Unknown command "runs ${command}".` : 'runs needs a command: engines, train, list, show, metrics, resume, rerun, compare, user, delete.')
     }
   }
 

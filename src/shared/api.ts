@@ -20,6 +20,7 @@ import {
   Side,
 } from './schemas'
 import { EntityRecord, ExportRequest, Projection, ProjectionData, ProjectionParams, ProjectionProgress, SearchQuery, SearchResult, SimilarQuery, SimilarResult } from './explore'
+import { Comparison, ComparisonQuery, UserQuery, UserView } from './ratings'
 import { EngineOptions, LiveProgress, NeighbourQuery, Neighbours, Run, RunConfig, RunMetrics } from './train'
 
 const Empty = z.object({}).strict()
@@ -97,6 +98,13 @@ export const methods = {
     input: z.object({ runId: Id, side: Side }).strict(),
     output: z.object({ rows: z.number().int(), dim: z.number().int(), columns: z.array(z.string()), warnings: z.array(z.string()), defaultFolder: z.string() }),
   },
+
+  /** Rating runs of a dataset evaluated on one split, with their metrics (the comparison table). */
+  compareRuns: { input: ComparisonQuery, output: Comparison },
+  /** The same configuration again with another seed (the split stays), to see the spread. */
+  rerunRun: { input: z.object({ id: Id, seed: z.number().int().min(0).max(2 ** 31 - 1).nullable().default(null) }).strict(), output: Run },
+  /** A rating run's view of one user: history, top-N unseen items, and why. */
+  userRecommendations: { input: UserQuery, output: UserView },
 } as const
 
 export const events = {

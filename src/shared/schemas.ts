@@ -118,6 +118,7 @@ export const MovieLensSpec = z.object({
   variant: MovieLensVariant.default('auto'),
   /** u.item (latin-1, `|`-separated) or movies.csv (movieId,title,genres). */
   itemsFile: FileRef.nullable().default(null),
+  testPath: z.string().nullable().default(null).describe('Optional test file of a predefined split, e.g. u1.test; the main file is then the training part'),
 })
 
 export const MetadataSpec = z.object({

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { Entity, Id, Side } from './schemas'
+import { AutoRecParams, BiasBaselineParams, DeepMfParams, Evaluation, GlobalMeanParams, MfParams, RbmParams, UserKnnParams } from './ratings'
 
 export const Optimizer = z.enum(['adam', 'adagrad', 'sgd'])
 export type Optimizer = z.infer<typeof Optimizer>
@@ -29,7 +30,17 @@ export const PairModelParams = z.object({
 export type PairModelParams = z.infer<typeof PairModelParams>
 export type PairModelParamsInput = z.input<typeof PairModelParams>
 
-export const ModelParams = z.discriminatedUnion('model', [PairModelParams])
+/** Every model a run can train: the entity-pair model and the rating models (shared/ratings.ts). */
+export const ModelParams = z.discriminatedUnion('model', [
+  PairModelParams,
+  GlobalMeanParams,
+  BiasBaselineParams,
+  UserKnnParams,
+  MfParams,
+  DeepMfParams,
+  AutoRecParams,
+  RbmParams,
+])
 export type ModelParams = z.infer<typeof ModelParams>
 export type ModelName = ModelParams['model']
 
@@ -118,6 +129,10 @@ export const Run = z.object({
   /** The epoch of the last checkpoint; a stopped run resumes from it. */
   checkpointEpoch: z.number().int().nullable(),
   jobId: z.string().nullable(),
+  /** Rating models: the evaluation on the run's split, once it has finished. */
+  evaluation: Evaluation.nullable(),
+  /** The run stored user/item (left/right) tables: it can be explored, mapped and exported. */
+  hasEmbeddings: z.boolean(),
 })
 export type Run = z.infer<typeof Run>
 
@@ -167,3 +182,30 @@ export const Neighbours = z.object({
   items: z.array(z.object({ entity: Entity, score: z.number() })),
 })
 export type Neighbours = z.infer<typeof Neighbours>
+
+/** Epochs a run's model trains for (null for models fitted in one pass: global mean, kNN). */
+export function epochsOf(p: ModelParams): number | null {
+  return 'epochs' in p ? p.epochs : null
+}
+
+/** A short line of a run's key hyper-parameters, for names and tables. */
+export function paramsSummary(p: ModelParams): string {
+  switch (p.model) {
+    case 'entity-pairs':
+      return `${p.variant} ${p.dim}-d ${p.optimizer} ${p.learningRate} · ${p.epochs} ep`
+    case 'global-mean':
+      return 'global mean'
+    case 'bias-baseline':
+      return `bias baseline · reg ${p.regUser}/${p.regItem}`
+    case 'user-knn':
+      return `user kNN · ${p.similarity} k ${p.k}${p.meanCentering ? ' centred' : ''}`
+    case 'mf':
+      return `MF ${p.dim}-d · lr ${p.learningRate} reg ${p.reg} · ${p.epochs} ep${p.search ? ' · search' : ''}`
+    case 'deep-mf':
+      return `deep MF ${p.dim}-d [${p.hidden}] ${p.activation} · ${p.epochs} ep`
+    case 'autorec':
+      return `${p.orientation === 'item' ? 'I' : 'U'}-AutoRec ${p.hidden} ${p.activation} · λ ${p.reg} · ${p.epochs} ep`
+    case 'rbm':
+      return `RBM ${p.orientation}-based ${p.hidden} h · CD-${p.cdSteps} · ${p.epochs} ep`
+  }
+}

@@ -17,6 +17,7 @@ import { presentSamples, SAMPLE_NAMES } from '../data/tasks'
 import { APP_NAME } from '../paths'
 import { createTrainHandlers } from './train'
 import { createExploreHandlers } from './explore'
+import { createRatingHandlers } from './ratings'
 
 export type Handlers = { [K in MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
 
@@ -157,6 +158,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
 
     ...createTrainHandlers(ctx),
     ...createExploreHandlers(ctx),
+    ...createRatingHandlers(ctx),
   }
 }
 

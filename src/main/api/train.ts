@@ -4,7 +4,9 @@
  * events, run records as `runUpdate`.
  */
 import { ApiError, type MethodName, type Output, type ParsedInput } from '../../shared/api'
-import type { LiveProgress } from '../../shared/train'
+import { isRatingModel, RATING_MODEL_LABELS, ratingEngines, type RatingModelParams } from '../../shared/ratings'
+import { paramsSummary, type LiveProgress } from '../../shared/train'
+import { ratingRunProblem } from './ratings'
 import * as store from '../store/datasets'
 import * as runs from '../store/runs'
 import { engineOptions, resolveEngine } from '../train/engines'
@@ -22,6 +24,7 @@ type TrainMethods =
   | 'resumeRun'
   | 'getRunMetrics'
   | 'neighbours'
+  | 'rerunRun'
 type TrainHandlers = { [K in TrainMethods & MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
 
 export function createTrainHandlers(ctx: HandlerContext): TrainHandlers {
@@ -76,10 +79,30 @@ export function createTrainHandlers(ctx: HandlerContext): TrainHandlers {
       if (!dataset) throw new ApiError({ code: 'not_found', message: `Dataset ${config.datasetId} does not exist.` })
       if (dataset.status !== 'ready') throw new ApiError({ code: 'conflict', message: `Dataset “${dataset.name}” is ${dataset.status}, not ready.` })
       const p = config.params
-      const name = config.name || `${dataset.name} · ${p.dim}-d ${p.optimizer} ${p.learningRate} · ${p.epochs} ep`
+      if (isRatingModel(p.model)) {
+        const problem = ratingRunProblem(dataset, p as RatingModelParams)
+        if (problem) throw new ApiError({ code: 'invalid_request', message: problem })
+        const engines = ratingEngines(p.model)
+        if (config.engine !== 'auto' && !engines.includes(config.engine)) {
+          throw new ApiError({ code: 'invalid_request', message: `${RATING_MODEL_LABELS[p.model]} trains on the ${engines.join(' or ')} engine, not ${config.engine}.` })
+        }
+      }
+      const name = config.name || `${dataset.name} · ${paramsSummary(p)}`
       const id = runs.createRun(db, { datasetId: dataset.id, name, params: p, engineChoice: config.engine, threads: config.threads })
       await launch(id)
       return requireRun(id)
+    },
+
+    async rerunRun({ id, seed }) {
+      const run = requireRun(id)
+      const taken = new Set(runs.listRuns(db, run.datasetId).map((r) => r.params.seed))
+      let next = seed ?? run.params.seed + 1
+      if (seed === null) while (taken.has(next)) next++
+      const params = { ...run.params, seed: next }
+      const name = `${run.name.replace(/ · seed \d+$/, '')} · seed ${next}`
+      const newId = runs.createRun(db, { datasetId: run.datasetId, name, params, engineChoice: run.engineChoice, threads: run.threads })
+      await launch(newId)
+      return requireRun(newId)
     },
 
     async listRuns({ datasetId }) {

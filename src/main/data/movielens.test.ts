@@ -113,6 +113,67 @@ describe('movielens import', () => {
   })
 })
 
+describe('movielens predefined split (u1.base + u1.test)', () => {
+  const U1_BASE = ['1\t10\t5\t100', '1\t20\t3\t101', '2\t10\t4\t102'].join('\n')
+  const U1_TEST = ['2\t20\t1\t104', '3\t30\t5\t105', '1\t30\t2\t106'].join('\n')
+
+  it('appends the test file after the training file and records the boundary', async () => {
+    const base = world.file('u1.base', U1_BASE)
+    const test = world.file('u1.test', U1_TEST)
+    const { result } = await runImport(world, mlSpec(base, null, { testPath: test }))
+    const back = readBack(world, result.datasetId as number)
+    expect(keyPairs(back)).toEqual([
+      ['1', '10'],
+      ['1', '20'],
+      ['2', '10'],
+      ['2', '20'],
+      ['3', '30'], // user 3 and movie 30 appear only in the test file: entities like any other
+      ['1', '30'],
+    ])
+    expect(Array.from(back.interactions.value!)).toEqual([5, 3, 4, 1, 5, 2])
+    expect(back.left.map((u) => u.key)).toEqual(['1', '2', '3'])
+    expect(back.right.map((m) => m.key)).toEqual(['10', '20', '30'])
+    expect(back.dataset.options).toMatchObject({
+      testPath: test,
+      predefinedSplit: { trainRows: 3, testRows: 3, testFile: 'u1.test' },
+      testVariant: 'u.data',
+    })
+    expect(back.dataset.stats).toMatchObject({ interactions: 6 })
+  })
+
+  it('reads a ratings.csv test file with its own header', async () => {
+    const base = world.file('train.csv', 'userId,movieId,rating,timestamp\n1,11,4.0,1\n')
+    const test = world.file('test.csv', 'userId,movieId,rating,timestamp\n2,11,2.5,2\n')
+    const { result } = await runImport(world, mlSpec(base, null, { testPath: test }))
+    const back = readBack(world, result.datasetId as number)
+    expect(keyPairs(back)).toEqual([
+      ['1', '11'],
+      ['2', '11'],
+    ])
+    expect(back.dataset.options.predefinedSplit).toEqual({ trainRows: 1, testRows: 1, testFile: 'test.csv' })
+  })
+
+  it("reports a bad line of the test file with the test file's name and line", async () => {
+    const base = world.file('u1.base', U1_BASE)
+    const test = world.file('u1.test', `${U1_TEST}\n4\t40\tfive\t107\n`)
+    const err = await taskError(runImport(world, mlSpec(base, null, { testPath: test })))
+    expect(err.jobError.message).toBe('u1.test: 1 bad row (first at line 4: expected a number in column "rating", found "five")')
+    expect(err.jobError.badRows).toMatchObject({ total: 1, file: test, first: [{ line: 4, text: '4\t40\tfive\t107' }] })
+
+    const skipped = await runImport(world, mlSpec(base, null, { testPath: test }), { badRows: 'skip' })
+    const back = readBack(world, skipped.result.datasetId as number)
+    expect(back.dataset.stats).toMatchObject({ interactions: 6, skippedRows: 1 })
+    expect(back.dataset.options).toMatchObject({ predefinedSplit: { trainRows: 3, testRows: 3 }, testBadRows: { total: 1, file: test } })
+  })
+
+  it('previews with a note on the test file', async () => {
+    const base = world.file('u1.base', U1_BASE)
+    const test = world.file('u1.test', U1_TEST)
+    const preview = await previewImport(ImportSpec.parse(mlSpec(base, null, { testPath: test })))
+    expect(preview.notes.join('\n')).toMatch(/Test file u1\.test \(predefined split; u1\.base is the training part\): u\.data, 3 ratings in the whole file\./)
+  })
+})
+
 describe('movielens variants and preview', () => {
   it.each([
     ['u.data', '196\t242\t3\t881250949', 'u.data'],

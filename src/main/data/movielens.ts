@@ -13,6 +13,13 @@
  *                quoted titles containing commas
  *   movies.dat   `MovieID::Title::Genres`, latin-1
  *
+ * and an optional test file of a predefined split (ML-100K's u1.test … u5.test,
+ * ua/ub.test; the main file is then the training part, u1.base): the same
+ * rating format (its variant detected on its own), read after the main file,
+ * its ratings appended after the training ones; bad rows are reported with
+ * the test file's name and lines. The options record
+ * `predefinedSplit: { trainRows, testRows, testFile }`.
+ *
  * Left = users, right = movies, value = rating, ts = timestamp; kind 'ratings'.
  * Only rated movies are entities (numbered in order of first rating); a movie's
  * label is its title (its id when the items file lacks it) and its metadata
@@ -25,7 +32,7 @@ import { BadRows } from './badrows'
 import { describeDelimiter, fieldCountMessage, parseLines, readDelimited, type DelimitedFormat, type RecordSink } from './delimited'
 import { PreviewRows, readPreviewHead } from './head'
 import { DatasetImport, type ImportResult, type ImportRun } from './importer'
-import { readHead, type Encoding } from './lines'
+import { fileSize, readHead, type Encoding } from './lines'
 import { InteractionRows, type InteractionColumns, type OnBad, type OnRow } from './rows'
 import { Vocab } from './vocab'
 
@@ -76,6 +83,8 @@ const ITEMS: Record<ItemsVariant, FileLayout & { columns: string[] }> = {
   'movies.csv': { delimiter: ',', quote: true, encoding: 'utf8', columns: ['movieId', 'title', 'genres'] },
   'movies.dat': { delimiter: '::', quote: false, encoding: 'latin1', columns: ['MovieID', 'Title', 'Genres'] },
 }
+
+const rowsFmt = new Intl.NumberFormat('en-US')
 
 const RATING_COLUMNS: InteractionColumns = { columns: ['user', 'item', 'rating', 'timestamp'], left: 0, right: 1, value: 2, ts: 3 }
 
@@ -155,8 +164,8 @@ async function firstLine(path: string): Promise<string> {
   return head.lines.find((l) => l.trim() !== '') ?? ''
 }
 
-function resolveRatingsVariant(spec: MovieLensSpec, line: string): RatingsVariant {
-  return spec.variant === 'auto' ? detectRatingsVariant(spec.file.path, line) : spec.variant
+function resolveRatingsVariant(spec: MovieLensSpec, line: string, path = spec.file.path): RatingsVariant {
+  return spec.variant === 'auto' ? detectRatingsVariant(path, line) : spec.variant
 }
 
 function ratingRows(variant: RatingsVariant, onRow: OnRow, onBad: OnBad): InteractionRows {
@@ -185,6 +194,8 @@ export async function importMovieLens(db: Db, spec: MovieLensSpec, run: ImportRu
   })
   const users = new Vocab()
   const movies = new Vocab()
+  const testPath = spec.testPath
+  const totalBytes = job.fileSize + (testPath ? await fileSize(testPath) : 0)
   const sink = ratingRows(
     variant,
     (user, movie, rating, ts) => {
@@ -195,9 +206,10 @@ export async function importMovieLens(db: Db, spec: MovieLensSpec, run: ImportRu
   const layout = RATINGS[variant]
   await readDelimited(
     spec.file.path,
-    { ...layout, inBatch: (work) => job.transaction(work), onProgress: (bytes) => job.progress(bytes) },
+    { ...layout, inBatch: (work) => job.transaction(work), onProgress: (bytes) => job.progress(bytes, undefined, totalBytes) },
     sink,
   )
+  const testFound = testPath ? await readTestFile(job, run, spec, testPath, totalBytes, users, movies) : null
 
   const describeMovie = (key: string) => {
     const info = items?.get(key)
@@ -210,8 +222,55 @@ export async function importMovieLens(db: Db, spec: MovieLensSpec, run: ImportRu
     itemsNeverRated: [...items.keys()].filter((key) => movies.get(key) === undefined).length,
     itemsBadRows: itemsBad?.report(),
   }
-  job.finish(users.entities(), movies.entities(describeMovie), { detectedVariant: variant, ...itemsFound }, itemsBad?.total ?? 0)
+  const otherSkipped = (itemsBad?.total ?? 0) + (testFound?.skipped ?? 0)
+  job.finish(users.entities(), movies.entities(describeMovie), { detectedVariant: variant, ...itemsFound, ...testFound?.found }, otherSkipped)
   return { datasetId: job.datasetId }
+}
+
+/**
+ * The test file of a predefined split, after the main (training) file: its
+ * ratings are appended, its bad rows kept apart (with its own name). Returns
+ * what to record in the options and how many rows it skipped.
+ */
+async function readTestFile(
+  job: DatasetImport,
+  run: ImportRun,
+  spec: MovieLensSpec,
+  path: string,
+  totalBytes: number,
+  users: Vocab,
+  movies: Vocab,
+): Promise<{ found: Record<string, unknown>; skipped: number }> {
+  job.checkBadRows() // the training file's bad rows first
+  const trainRows = job.rows
+  if (trainRows === 0) throw new Error(`${basename(spec.file.path)} has no usable rows for the training part.`)
+  const variant = resolveRatingsVariant(spec, await firstLine(path), path)
+  const bad = new BadRows(path)
+  const aborting = run.policy === 'abort'
+  const sink = ratingRows(
+    variant,
+    (user, movie, rating, ts) => {
+      if (!aborting || bad.total === 0) job.add(users.addSpan(user), movies.addSpan(movie), rating, ts)
+    },
+    (line, message, text) => bad.add(line, message, text),
+  )
+  const name = basename(path)
+  await readDelimited(
+    path,
+    {
+      ...RATINGS[variant],
+      inBatch: (work) => job.transaction(work),
+      onProgress: (bytes) => job.progress(job.fileSize + bytes, `Reading ${name}: ${rowsFmt.format(job.rows - trainRows)} test rows`, totalBytes),
+    },
+    sink,
+  )
+  if (aborting && bad.total > 0) throw bad.toError()
+  const testRows = job.rows - trainRows
+  if (testRows === 0) throw new Error(`${name} has no usable rows for the test part${bad.total ? ` (${bad.summary()})` : ''}.`)
+  return {
+    found: { predefinedSplit: { trainRows, testRows, testFile: name }, testVariant: variant, testBadRows: bad.report() },
+    skipped: bad.total,
+  }
 }
 
 export async function previewMovieLens(spec: MovieLensSpec): Promise<ImportPreview> {
@@ -226,6 +285,7 @@ export async function previewMovieLens(spec: MovieLensSpec): Promise<ImportPrevi
   ]
   if (spec.itemsFile) notes.push(await itemsNote(spec.itemsFile.path))
   else notes.push('No items file: movies will be labelled by their ids.')
+  if (spec.testPath) notes.push(await testNote(spec, spec.testPath))
   return preview.result(head, {
     format: spec.format,
     columns: [...RATING_COLUMNS.columns],
@@ -247,4 +307,15 @@ async function itemsNote(path: string): Promise<string> {
   const sample = titles.slice(0, 3).map((t) => `"${t}"`).join(', ')
   const badText = bad.total > 0 ? ` ${bad.summary()}.` : ''
   return `Items file ${basename(path)}: ${variant} (${layout.encoding === 'latin1' ? 'latin-1' : 'UTF-8'}), ${titles.length} titles in the first ${head.lines.length} lines${sample ? `, e.g. ${sample}` : ''}.${badText}`
+}
+
+/** One line on the test file's head: its variant, rows, bad rows. */
+async function testNote(spec: MovieLensSpec, path: string): Promise<string> {
+  const head = await readPreviewHead(path)
+  const variant = resolveRatingsVariant(spec, head.lines.find((l) => l.trim() !== '') ?? '', path)
+  const preview = new PreviewRows(path)
+  parseLines(head.lines, RATINGS[variant], preview.around(ratingRows(variant, preview.accept, preview.reject)), head.complete)
+  const scanned = head.complete ? 'in the whole file' : `in the first ${head.lines.length} lines`
+  const badText = preview.badRows.total > 0 ? ` ${preview.badRows.summary()}.` : ''
+  return `Test file ${basename(path)} (predefined split; ${basename(spec.file.path)} is the training part): ${variant}, ${rowsFmt.format(preview.dataRows)} ratings ${scanned}.${badText}`
 }

@@ -29,8 +29,8 @@ export function exportInfo(db: Db, runId: number, side: Side, dataDir: string): 
   const dataset = getDataset(db, run.datasetId)
   const stats = dataset?.stats?.[side]
   let rows = stats?.count
-  let dim: number = run.params.dim
-  if (rows === undefined) {
+  let dim: number | undefined = 'dim' in run.params ? run.params.dim : undefined
+  if (rows === undefined || dim === undefined) {
     const embedding = loadEmbedding(db, runId, side)
     if (!embedding) throw new Error(`Run ${runId} has no ${side} embeddings.`)
     ;({ rows, dim } = embedding)

@@ -3,6 +3,7 @@
  * transactions), the last checkpoint, the final embeddings.
  */
 import type { EngineChoice, EngineInfo, MetricPoint, MetricSeries, ModelParams, Run, RunStatus } from '../../shared/train'
+import { Evaluation, type Evaluation as EvaluationT } from '../../shared/ratings'
 import { ModelParams as ModelParamsSchema } from '../../shared/train'
 import { nowIso, type Db } from './db'
 
@@ -30,10 +31,13 @@ interface RunRow {
   examples_per_sec: number | null
   job_id: string | null
   checkpoint_epoch: number | null
+  evaluation: string | null
+  has_embeddings: number
 }
 
 const SELECT = `
-  SELECT r.*, d.name AS dataset_name, (SELECT max(epoch) FROM checkpoints c WHERE c.run_id = r.id) AS checkpoint_epoch
+  SELECT r.*, d.name AS dataset_name, (SELECT max(epoch) FROM checkpoints c WHERE c.run_id = r.id) AS checkpoint_epoch,
+    EXISTS (SELECT 1 FROM embeddings e WHERE e.run_id = r.id) AS has_embeddings
   FROM runs r JOIN datasets d ON d.id = r.dataset_id`
 
 function toRun(r: RunRow): Run {
@@ -61,6 +65,8 @@ function toRun(r: RunRow): Run {
     examplesPerSec: r.examples_per_sec,
     checkpointEpoch: r.checkpoint_epoch,
     jobId: r.job_id,
+    evaluation: r.evaluation ? Evaluation.parse(JSON.parse(r.evaluation)) : null,
+    hasEmbeddings: r.has_embeddings === 1,
   }
 }
 
@@ -116,7 +122,7 @@ export interface EpochUpdate {
   step: number
   durationSec: number
   loss: number
-  accuracy: number
+  accuracy: number | null
   examplesPerSec: number
 }
 
@@ -226,4 +232,18 @@ export function loadEmbedding(db: Db, runId: number, side: string): { rows: numb
   const data = new Float32Array(row.rows * row.dim)
   new Uint8Array(data.buffer).set(row.data.subarray(0, data.byteLength))
   return { rows: row.rows, dim: row.dim, data }
+}
+
+// ---------------------------------------------------------------- rating runs: evaluation and fitted model
+
+export function saveEvaluation(db: Db, runId: number, evaluation: EvaluationT | null): void {
+  db.prepare('UPDATE runs SET evaluation = ? WHERE id = ?').run(evaluation ? JSON.stringify(evaluation) : null, runId)
+}
+
+export function saveRatingModel(db: Db, runId: number, kind: string, data: Buffer): void {
+  db.prepare('INSERT OR REPLACE INTO rating_models (run_id, kind, data, created_at) VALUES (?, ?, ?, ?)').run(runId, kind, data, nowIso())
+}
+
+export function loadRatingModel(db: Db, runId: number): { kind: string; data: Buffer } | null {
+  return (db.prepare('SELECT kind, data FROM rating_models WHERE run_id = ?').get(runId) as { kind: string; data: Buffer } | undefined) ?? null
 }

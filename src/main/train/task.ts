@@ -6,6 +6,7 @@
  * checkpoint, the run record. At the end: the embeddings.
  */
 import { z } from 'zod'
+import { isRatingModel } from '../../shared/ratings'
 import type { LiveProgress, MetricPoint, PairModelParams } from '../../shared/train'
 import type { WorkerEnv } from '../jobs/protocol'
 import { TaskError, type Reporter } from '../jobs/reporter'
@@ -33,7 +34,8 @@ export async function runTrainTask(raw: unknown, env: WorkerEnv, reporter: Repor
   try {
     const run = runs.getRun(db, runId)
     if (!run) throw new TaskError({ code: 'invalid', message: `Run ${runId} does not exist.`, badRows: null })
-    const params: PairModelParams = run.params
+    if (isRatingModel(run.params.model)) return await (await import('../ratings/task')).runRatingTask(db, run, engineName, reporter)
+    const params = run.params as PairModelParams
     const dataset = getDataset(db, run.datasetId)
     if (!dataset?.stats || dataset.status !== 'ready') {
       throw new TaskError({ code: 'invalid', message: `Dataset ${run.datasetId} is not ready.`, badRows: null })

@@ -10,6 +10,8 @@ export const router = createRouter({
     { path: '/import', name: 'import', component: () => import('./views/ImportView.vue') },
     { path: '/train', name: 'train', component: () => import('./views/TrainView.vue') },
     { path: '/runs/:id(\\d+)?', name: 'runs', component: () => import('./views/RunsView.vue') },
+    { path: '/runs/:id(\\d+)/users/:user(\\d+)?', name: 'user', component: () => import('./views/UserView.vue') },
+    { path: '/compare', name: 'compare', component: () => import('./views/CompareView.vue') },
     { path: '/explore/:runId(\\d+)?', name: 'explore', component: () => import('./views/ExploreView.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/datasets' },
   ],

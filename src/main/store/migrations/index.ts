@@ -6,13 +6,14 @@
 import type Database from 'better-sqlite3'
 import * as m010 from './010-initial'
 import * as m020 from './020-projections'
+import * as m030 from './030-ratings'
 
 export interface Migration {
   version: number
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010, m020]
+export const MIGRATIONS: readonly Migration[] = [m010, m020, m030]
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
 
 export class DatabaseTooNewError extends Error {

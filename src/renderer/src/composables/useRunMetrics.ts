@@ -16,10 +16,13 @@ import { appendPoints, groupByKey, METRIC_KEYS, normaliseSeries, type SeriesByKe
 import { useRunsStore } from '../stores/runs'
 import { useApi } from './useApi'
 
-export function useRunMetrics(ids: MaybeRefOrGetter<number[]>, options: { flushMs?: number } = {}) {
+/** `keys`: the metric keys to load and keep (default: the loss and accuracy charts' keys). */
+export function useRunMetrics(ids: MaybeRefOrGetter<number[]>, options: { flushMs?: number; keys?: readonly string[] } = {}) {
   const api = useApi()
   const runs = useRunsStore()
   const flushMs = options.flushMs ?? 150
+  const keys = [...(options.keys ?? METRIC_KEYS)]
+  const keySet = new Set(keys)
   /** Run id → metric key → series. Replaced (never mutated) on every change. */
   const data = shallowRef(new Map<number, SeriesByKey>())
   const loading = ref(false)
@@ -45,7 +48,7 @@ export function useRunMetrics(ids: MaybeRefOrGetter<number[]>, options: { flushM
       const current = (next ?? data.value).get(id)
       if (!current || !wanted.has(id)) continue
       const updated: SeriesByKey = { ...current }
-      for (const [key, list] of groupByKey(points)) updated[key] = appendPoints(updated[key], list)
+      for (const [key, list] of groupByKey(points)) if (keySet.has(key)) updated[key] = appendPoints(updated[key], list)
       next ??= new Map(data.value)
       next.set(id, updated)
     }
@@ -64,7 +67,7 @@ export function useRunMetrics(ids: MaybeRefOrGetter<number[]>, options: { flushM
       // The contract takes at most 20 runs per call.
       const results = []
       for (let i = 0; i < list.length; i += 20) {
-        results.push(...(await api.getRunMetrics({ ids: list.slice(i, i + 20), keys: [...METRIC_KEYS] })))
+        results.push(...(await api.getRunMetrics({ ids: list.slice(i, i + 20), keys })))
       }
       const next = new Map(data.value)
       for (const r of results) {
@@ -76,6 +79,7 @@ export function useRunMetrics(ids: MaybeRefOrGetter<number[]>, options: { flushM
         if (waiting) {
           pending.delete(r.runId)
           for (const [key, points] of groupByKey(waiting)) {
+            if (!keySet.has(key)) continue
             const last = series[key]?.step.at(-1) ?? -Infinity
             const newer = points.filter((p) => p.step > last)
             if (newer.length) series[key] = appendPoints(series[key], newer)

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { Run } from '../../../shared/train'
-import { canResume, filterRuns, shortName, sortRuns } from './runs'
+import type { PairModelParams, Run } from '../../../shared/train'
+import { MfParams, UserKnnParams } from '../../../shared/ratings'
+import { canResume, filterRuns, hasEmbeddings, modelLabel, shortName, sortRuns } from './runs'
 
-function run(id: number, over: Partial<Run> = {}, params: Partial<Run['params']> = {}): Run {
+function run(id: number, over: Partial<Run> = {}, params: Partial<PairModelParams> = {}): Run {
   return {
     id,
     datasetId: 1,
@@ -27,6 +28,8 @@ function run(id: number, over: Partial<Run> = {}, params: Partial<Run['params']>
     examplesPerSec: null,
     checkpointEpoch: 15,
     jobId: null,
+    evaluation: null,
+    hasEmbeddings: ['entity-pairs', 'mf'].includes((over.params ?? { model: 'entity-pairs' }).model),
     ...over,
   }
 }
@@ -55,5 +58,20 @@ describe('runs helpers', () => {
     expect(canResume(run(1, { status: 'failed', checkpointEpoch: 2 }))).toBe(true)
     expect(canResume(run(1, { status: 'cancelled', checkpointEpoch: null }))).toBe(false)
     expect(canResume(run(1, { status: 'succeeded' }))).toBe(false)
+  })
+
+  it('handles rating runs: labels, missing hyper-parameters and the test RMSE column', () => {
+    const evaluation = (rmse: number | null) => ({ splitKey: 'leave-last-out', split: 'leave-last-out per user', trainCount: 9, validationCount: 0, testCount: 1, rankedUsers: 1, k: 10, rmse, mae: null, precision: null, recall: null, ndcg: null, hitRate: null, auc: null, fitSec: 0, evalSec: 0, note: null })
+    const knn = run(1, { params: UserKnnParams.parse({ model: 'user-knn' }), evaluation: evaluation(0.8) })
+    const mf = run(2, { params: MfParams.parse({ model: 'mf' }), evaluation: evaluation(0.7) })
+    const pairs = run(3)
+    expect(modelLabel(knn)).toBe('User-based kNN')
+    expect(modelLabel(pairs)).toBe('Entity pairs · classification')
+    expect(sortRuns([knn, mf, pairs], 'testRmse', 'asc').map((r) => r.id)).toEqual([2, 1, 3])
+    // kNN has no dimensions and no epochs: last whatever the direction (MF and pairs are both 50-d: newest first).
+    expect(sortRuns([knn, mf, pairs], 'dim', 'desc').map((r) => r.id)).toEqual([3, 2, 1])
+    expect(sortRuns([knn, mf, pairs], 'epochs', 'asc').map((r) => r.id)).toEqual([3, 2, 1])
+    expect(filterRuns([knn, mf, pairs], { text: 'pearson', status: '', datasetId: null }).map((r) => r.id)).toEqual([1])
+    expect([knn, mf, pairs].map(hasEmbeddings)).toEqual([false, true, true])
   })
 })

@@ -1,7 +1,8 @@
 /** Display helpers for training runs (labels, sorting, filtering): pure, no Vue. */
-import type { Run, RunStatus } from '../../../shared/train'
+import { isRatingModel, RATING_MODEL_LABELS, type RatingModelParams } from '../../../shared/ratings'
+import { epochsOf, paramsSummary, type Run, type RunStatus } from '../../../shared/train'
 
-export const MODEL_LABELS: Record<Run['params']['model'], string> = { 'entity-pairs': 'Entity pairs' }
+export const MODEL_LABELS: Record<Run['params']['model'], string> = { 'entity-pairs': 'Entity pairs', ...RATING_MODEL_LABELS }
 export const ENGINE_LABELS: Record<'sparse' | 'tfjs' | 'auto', string> = { sparse: 'Sparse CPU', tfjs: 'TensorFlow.js', auto: 'Auto' }
 export const OPTIMIZER_LABELS: Record<string, string> = { adam: 'Adam', adagrad: 'Adagrad', sgd: 'SGD' }
 
@@ -19,8 +20,37 @@ export function shortName(r: Pick<Run, 'name' | 'datasetName'>): string {
   return r.name.startsWith(prefix) && r.name.length > prefix.length ? r.name.slice(prefix.length) : r.name
 }
 
-export function modelLabel(r: Run): string {
-  return `${MODEL_LABELS[r.params.model] ?? r.params.model} · ${r.params.variant}`
+/** A run of a rating model (evaluated on a split, has a user view). */
+export function isRatingRun(r: Pick<Run, 'params'>): r is Pick<Run, 'params'> & { params: RatingModelParams } {
+  return isRatingModel(r.params.model)
+}
+
+/**
+ * Runs whose user/item (left/right) tables are stored as embeddings, so they can be
+ * explored (the pair model, MF, deep MF, AutoRec). A run still training has none yet:
+ * then the model says whether it will.
+ */
+export function hasEmbeddings(r: Pick<Run, 'params' | 'hasEmbeddings' | 'status'>): boolean {
+  if (r.status === 'succeeded') return r.hasEmbeddings
+  const m = r.params.model
+  return m === 'entity-pairs' || m === 'mf' || m === 'deep-mf' || m === 'autorec'
+}
+
+/** The model's second line: the pair model's variant, a rating model's key settings. */
+export function modelDetail(r: Pick<Run, 'params'>): string {
+  const p = r.params
+  return p.model === 'entity-pairs' ? p.variant : paramsSummary(p)
+}
+
+export function modelLabel(r: Pick<Run, 'params'>): string {
+  const p = r.params
+  const name = MODEL_LABELS[p.model] ?? p.model
+  return p.model === 'entity-pairs' ? `${name} · ${p.variant}` : name
+}
+
+/** A hyper-parameter of a run when its model has it (rating models have no optimizer, some no dim). */
+export function paramOf(r: Pick<Run, 'params'>, key: string): unknown {
+  return (r.params as Record<string, unknown>)[key]
 }
 
 /** "Sparse CPU · js", "TensorFlow.js · wasm", or the choice before the run started. */
@@ -54,8 +84,12 @@ export type SortKey =
   | 'duration'
   | 'loss'
   | 'accuracy'
+  | 'testRmse'
 
 const STATUS_ORDER: Record<RunStatus, number> = { running: 0, queued: 1, failed: 2, cancelled: 3, succeeded: 4 }
+
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null)
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
 
 function sortValue(r: Run, key: SortKey): string | number | null {
   switch (key) {
@@ -68,13 +102,13 @@ function sortValue(r: Run, key: SortKey): string | number | null {
     case 'model':
       return modelLabel(r)
     case 'dim':
-      return r.params.dim
+      return num(paramOf(r, 'dim'))
     case 'optimizer':
-      return r.params.optimizer
+      return str(paramOf(r, 'optimizer'))
     case 'learningRate':
-      return r.params.learningRate
+      return num(paramOf(r, 'learningRate'))
     case 'epochs':
-      return r.params.epochs
+      return epochsOf(r.params)
     case 'engine':
       return engineLabel(r)
     case 'status':
@@ -85,6 +119,8 @@ function sortValue(r: Run, key: SortKey): string | number | null {
       return r.finalLoss
     case 'accuracy':
       return r.finalAccuracy
+    case 'testRmse':
+      return r.evaluation?.rmse ?? null
   }
 }
 
@@ -118,7 +154,8 @@ export function filterRuns(runs: readonly Run[], f: RunFilter): Run[] {
       r.name,
       r.datasetName,
       modelLabel(r),
-      r.params.optimizer,
+      modelDetail(r),
+      str(paramOf(r, 'optimizer')) ?? '',
       engineLabel(r),
       r.engine?.device ?? '',
       r.status,

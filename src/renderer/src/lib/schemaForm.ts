@@ -184,6 +184,12 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
     }
     case 'invalid_value':
       return `Choose one of: ${issue.values.map(String).join(', ')}.`
+    case 'invalid_format': {
+      // A regex's own message ("layer sizes separated by commas, e.g. 64,32") as a sentence.
+      const m = issue.message.trim()
+      const sentence = m.charAt(0).toUpperCase() + m.slice(1)
+      return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`
+    }
     default:
       return issue.message
   }
