@@ -50,8 +50,11 @@ describe('rating runs', () => {
   it.each([
     ['global-mean', { model: 'global-mean' }],
     ['bias-baseline', { model: 'bias-baseline' }],
-    ['mf', { model: 'mf', epochs: 25 }],
+    // The sample has 5 planted factors: a small MF fits it best (the defaults suit MovieLens-sized data).
+    ['mf', { model: 'mf', epochs: 25, dim: 5, learningRate: 0.02, reg: 0.05 }],
     ['user-knn', { model: 'user-knn' }],
+    // On the tfjs engine, in the same worker.
+    ['autorec', { model: 'autorec' }],
   ])('trains %s, evaluates it on the split and stores the evaluation', async (name, params) => {
     const run = await train(params)
     expect(run.status).toBe('succeeded')
@@ -68,7 +71,9 @@ describe('rating runs', () => {
     const rmse = (k: string) => runs[k]!.evaluation!.rmse!
     expect(rmse('bias-baseline')).toBeLessThan(rmse('global-mean'))
     expect(rmse('mf')).toBeLessThan(rmse('bias-baseline'))
-    expect(rmse('user-knn')).toBeLessThan(rmse('global-mean'))
+    expect(rmse('user-knn')).toBeLessThan(rmse('bias-baseline'))
+    expect(rmse('autorec')).toBeLessThan(rmse('bias-baseline'))
+    expect(runs.autorec!.engine).toMatchObject({ engine: 'tfjs' })
     // σ = 0.5 is the floor; 50 ratings per user leave some estimation error on top.
     expect(rmse('mf')).toBeLessThan(0.7)
     // Ranking: the MF ranks held-out items far above chance.
@@ -97,7 +102,7 @@ describe('rating runs', () => {
     const c = await api.compareRuns({ datasetId: ratings.id, splitKey: null })
     expect(c.splitKey).toBe('random:0.2:3')
     const ids = c.rows.map((r) => r.runId)
-    for (const name of ['global-mean', 'bias-baseline', 'mf', 'user-knn']) expect(ids).toContain(runs[name]!.id)
+    for (const name of ['global-mean', 'bias-baseline', 'mf', 'user-knn', 'autorec']) expect(ids).toContain(runs[name]!.id)
     const rmses = c.rows.map((r) => r.evaluation.rmse!)
     expect([...rmses].sort((a, b) => a - b)).toEqual(rmses)
     const csv = comparisonCsv(c.rows).trim().split('\n')

@@ -57,7 +57,7 @@ export const MfParams = z.object({
   dim: z.number().int().min(1).max(1024).default(50).describe('Latent factors per user and item.'),
   epochs: z.number().int().min(1).max(1000).default(40).describe('Passes over the training ratings.'),
   learningRate: z.number().positive().max(10).default(0.01).describe('SGD step size.'),
-  reg: z.number().min(0).max(10).default(0.05).describe('L2 regularisation of factors and biases.'),
+  reg: z.number().min(0).max(10).default(0.1).describe('L2 regularisation of factors and biases (0.1 suits MovieLens-sized data).'),
   initStd: z.number().positive().max(1).default(0.1).describe('Factors start Gaussian with this standard deviation.'),
   biases: z.boolean().default(true).describe('Global mean + user bias + item bias (off: the dot product only).'),
   batchSize: z.number().int().min(1).max(65536).default(1).describe('Ratings per update: 1 = per-rating SGD (sparse engine); the tfjs engine uses mini-batches.'),
@@ -85,12 +85,12 @@ export const AutoRecParams = z.object({
     .enum(['bias', 'none'])
     .default('bias')
     .describe('Bias: fit μ + b_u + b_i first (as the bias baseline) and let the network reconstruct the residuals r − (μ + b_u + b_i), a missing entry meaning “as the baseline expects”; predictions add the biases back. None: the paper’s plain AutoRec on the raw ratings.'),
-  hidden: z.number().int().min(1).max(4096).default(500).describe('Hidden units.'),
-  activation: z.enum(['sigmoid', 'relu', 'tanh', 'elu']).default('sigmoid').describe('Encoder activation (the decoder is linear).'),
-  epochs: z.number().int().min(1).max(2000).default(100).describe('Passes over the rating vectors.'),
+  hidden: z.number().int().min(1).max(4096).default(100).describe('Hidden units.'),
+  activation: z.enum(['sigmoid', 'relu', 'tanh', 'elu']).default('tanh').describe('Encoder activation (the decoder is linear).'),
+  epochs: z.number().int().min(1).max(2000).default(20).describe('Passes over the rating vectors.'),
   batchSize: z.number().int().min(1).max(4096).default(64).describe('Rating vectors per batch.'),
-  learningRate: z.number().positive().max(10).default(0.001).describe('Adam step size.'),
-  reg: z.number().min(0).max(1000).default(1).describe('L2 regularisation λ of the weights (loss only on observed ratings).'),
+  learningRate: z.number().positive().max(10).default(0.003).describe('Adam step size.'),
+  reg: z.number().min(0).max(1000).default(10).describe('L2 regularisation λ of the weights, added once per batch (loss only on observed ratings).'),
 })
 
 export const RbmParams = z.object({

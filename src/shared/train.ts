@@ -204,7 +204,7 @@ export function paramsSummary(p: ModelParams): string {
     case 'deep-mf':
       return `deep MF ${p.dim}-d [${p.hidden}] ${p.activation} · ${p.epochs} ep`
     case 'autorec':
-      return `${p.orientation === 'item' ? 'I' : 'U'}-AutoRec ${p.hidden} ${p.activation} · λ ${p.reg} · ${p.epochs} ep`
+      return `${p.orientation === 'item' ? 'I' : 'U'}-AutoRec ${p.hidden} ${p.activation}${p.baseline === 'bias' ? ' on biases' : ''} · λ ${p.reg} · ${p.epochs} ep`
     case 'rbm':
       return `RBM ${p.orientation}-based ${p.hidden} h · CD-${p.cdSteps} · ${p.epochs} ep`
   }

@@ -1,47 +1,76 @@
 /**
  * AutoRec (Sedhain, Menon, Sanner & Xie, "AutoRec: Autoencoders Meet
- * Collaborative Filtering", WWW 2015) on TensorFlow.js.
+ * Collaborative Filtering", WWW 2015) on TensorFlow.js, by default on the
+ * residuals of a bias baseline.
  *
- * Each rating vector r ∈ ℝ^n (unobserved entries 0) is encoded and decoded:
+ * Baseline (AutoRecParams.baseline). 'bias' (the default): first
  *
- *   h = act(r W + b)        W: n × hidden, b: hidden        (encoder)
- *   r̂ = h V + c             V: hidden × n, c: n             (linear decoder)
+ *   b(u, i) = μ + b_u + b_i
+ *
+ * by alternating least squares exactly as the bias baseline (../baselines.ts,
+ * Surprise's BaselineOnly: 10 passes, items first, reg 15 users / 10 items),
+ * and the network's input entries are the residuals x = r − b(u, i). An
+ * unobserved entry is 0 in the input, which now means "as the baseline
+ * expects" rather than "rated 0", so the zero-filled vectors make sense, and
+ * the network only has to learn the interactions. 'none': the paper's plain
+ * AutoRec, x = r (b ≡ 0).
+ *
+ * Each input vector x ∈ ℝ^n (unobserved entries 0) is encoded and decoded:
+ *
+ *   h = act(x W + b)        W: n × hidden, b: hidden        (encoder)
+ *   x̂ = h V + c             V: hidden × n, c: n             (linear decoder)
+ *
+ * and the prediction is r̂(u, i) = b(u, i) + x̂ at that entry.
  *
  * I-AutoRec (orientation 'item', the paper's better variant): one vector per
- * item, its ratings by the n = nUsers users. U-AutoRec ('user'): one vector
+ * item, its entries for the n = nUsers users. U-AutoRec ('user'): one vector
  * per user over the n = nItems items. The objective counts OBSERVED entries
  * only (mask M), per mini-batch of B vectors:
  *
- *   loss = Σ_{batch} Σ_j M_j (r_j − r̂_j)²  +  (λ/2) (‖W‖² + ‖V‖²)
+ *   loss = Σ_{batch} Σ_j M_j (x_j − x̂_j)²  +  (λ/2) (‖W‖² + ‖V‖²)
  *
- * (the penalty once per batch, as the authors' code minimises it; b and c
- * are not penalised). Adam(lr, 0.9, 0.999, 1e-7); the vectors (those with at
- * least one training rating) in a seeded shuffled order each epoch; the
- * dense batch matrix and its mask are built per batch from the CSR of the
- * training ratings, so memory is O(nnz + B·n), never O(nUsers·nItems). The
- * epoch's reported loss is Σ batch losses / the epoch's observed ratings.
+ * (the penalty once per batch, as the authors' code minimises it, so a
+ * smaller batch regularises more per epoch; b and c are not penalised).
+ * Adam(lr, 0.9, 0.999, 1e-7); the vectors (those with at least one training
+ * rating) in a seeded shuffled order each epoch; the dense batch matrix and
+ * its mask are built per batch from the CSR of the inputs, so memory is
+ * O(nnz + B·n), never O(nUsers·nItems). (A gather/segment-sum form that
+ * touches only the observed entries computes the same thing but was 1.5–4×
+ * slower on wasm than the dense matMuls at this density.) The epoch's
+ * reported loss is Σ batch losses / the epoch's observed entries (of the
+ * residuals under 'bias').
  *
  * Initial weights (from the seed, in JavaScript): W and V Glorot uniform,
- * b = 0, c = μ (the mean training rating, so the first reconstructions are
- * sensible rather than 0).
+ * b = 0, c = 0 with the bias baseline (the residuals' mean is ≈ 0) or μ (the
+ * mean training rating) without it, so the first reconstructions are
+ * sensible.
  *
- * Defaults (AutoRecParams): item orientation, 500 hidden units, sigmoid, 100
- * epochs, 64 vectors per batch, lr 0.001, λ 1.
+ * Defaults (AutoRecParams): item orientation, bias baseline, 100 hidden
+ * units, tanh, 20 epochs, 64 vectors per batch, lr 0.003, λ 10. Measured on
+ * the synthetic sample (1,000 × 600, 50k ratings, 80/20 split seed 1; test
+ * RMSE, the noise floor is 0.5): bias baseline 0.782, global mean 0.961;
+ * I-AutoRec defaults 0.616, U-AutoRec 0.637 (each ≈ 4 s on one wasm thread);
+ * baseline 'none' 0.717 (I) and 0.802 (U). The result is flat over hidden
+ * 50–200, tanh/elu/relu, lr 0.001–0.003, λ 5–10; sigmoid is worse on the
+ * residuals (0.70 I, 0.75 U); the paper's 500 units cost 5× the time for
+ * nothing here. With the baseline the test RMSE settles within 10–15 epochs.
  *
- * Prediction (plain JavaScript; the predictor keeps the training ratings as
- * CSR, saved with the model): r̂(u, i) is entry u of item i's reconstruction
- * (I-AutoRec) or entry i of user u's (U-AutoRec), the input being that
- * item's (user's) TRAINING ratings. A row with no training ratings is
- * reconstructed from the zero vector anyway (h = act(b)), which gives c plus a
- * constant direction: a learned per-entry default, not an error. An observed
- * entry is predicted from an input that contains it (as in the paper).
+ * Prediction (plain JavaScript; the predictor keeps the inputs as CSR, and
+ * the biases, saved with the model): r̂(u, i) = b(u, i) + entry u of item i's
+ * reconstruction (I-AutoRec) or entry i of user u's (U-AutoRec), the input
+ * being that item's (user's) TRAINING entries. A row with no training
+ * ratings is reconstructed from the zero vector anyway (h = act(b)), which
+ * gives c plus a constant direction: a learned per-entry default (with the
+ * baseline, on top of b(u, i)), not an error. An observed entry is predicted
+ * from an input that contains it (as in the paper).
  *
  * Costs: a row's code h costs nnz(row)·hidden and is cached (nRows × hidden
  * floats, filled lazily); reading one entry costs hidden. So predict is
  * hidden per pair once the codes it needs exist; scoreUser is one code plus
  * nItems·hidden for U-AutoRec; for I-AutoRec its first call computes every
  * item's code (nnz·hidden in total, nItems × hidden floats kept for the life
- * of the predictor), then nItems·hidden per user.
+ * of the predictor), then nItems·hidden per user. Training costs
+ * ≈ 6 · nRows · n · hidden flops per epoch (the dense batch matMuls).
  */
 import type * as tfjs from '@tensorflow/tfjs'
 import type { AutoRecParams } from '../../../shared/ratings'
@@ -161,8 +190,7 @@ export const fitAutoRec: Fitter<AutoRecParams> = async (data, params, ctx) => {
   const mu = meanRating(train)
   const initRng = new Random(params.seed)
   const W0 = glorotUniform(initRng, n, H)
-  // Glorot of V (hidden × n), stored transposed: the same limit.
-  const Vt0 = glorotUniform(initRng, H, n)
+  const V0 = glorotUniform(initRng, H, n)
   /** The vectors that have ratings: the training examples. */
   const rowsWithRatings = Int32Array.from({ length: csr.rows }, (_, r) => r).filter((r) => csr.rowPtr[r + 1]! > csr.rowPtr[r]!)
   const examples = rowsWithRatings.length
@@ -173,24 +201,21 @@ export const fitAutoRec: Fitter<AutoRecParams> = async (data, params, ctx) => {
   const vars = tf.tidy(() => ({
     W: tf.variable(tf.tensor2d(W0, [n, H])),
     b: tf.variable(tf.zeros([H])),
-    Vt: tf.variable(tf.tensor2d(Vt0, [n, H])),
+    V: tf.variable(tf.tensor2d(V0, [H, n])),
     c: tf.variable(tf.fill([n], biases ? 0 : mu)),
   }))
-  const trained = [vars.W, vars.b, vars.Vt, vars.c]
+  const trained = [vars.W, vars.b, vars.V, vars.c]
   const optimizer = tf.train.adam(params.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon)
 
   const order = identityOrder(examples)
-  // A batch's observed entries (at most the largest B rows' worth): row within the batch, column, value.
-  const rowCounts = Array.from(rowsWithRatings, (r) => csr.rowPtr[r + 1]! - csr.rowPtr[r]!).sort((a, b) => b - a)
-  const cap = rowCounts.slice(0, B).reduce((a, v) => a + v, 0)
-  const batchRow = new Int32Array(cap)
-  const batchCol = new Int32Array(cap)
-  const batchValue = new Float32Array(cap)
+  const x = new Float32Array(B * n)
+  const mask = new Float32Array(B * n)
   const rng = new Random(params.seed ^ 0x5eed)
   let predictor: AutoRecPredictor | null = null
   const snapshot = async () => {
-    const [W, b, Vt, c] = await Promise.all([vars.W.data(), vars.b.data(), vars.Vt.data(), vars.c.data()])
-    const w: AutoRecWeights = { orientation: params.orientation, nUsers, nItems, hidden: H, activation: params.activation, mu, biases, csr, W: new Float32Array(W), b: new Float32Array(b), Vt: new Float32Array(Vt), c: new Float32Array(c) }
+    const Vt = tf.transpose(vars.V)
+    const [W, b, V, c] = await Promise.all([vars.W.data(), vars.b.data(), Vt.data(), vars.c.data()]).finally(() => Vt.dispose())
+    const w: AutoRecWeights = { orientation: params.orientation, nUsers, nItems, hidden: H, activation: params.activation, mu, biases, csr, W: new Float32Array(W), b: new Float32Array(b), Vt: new Float32Array(V), c: new Float32Array(c) }
     return new AutoRecPredictor(w, params)
   }
   try {
@@ -200,43 +225,27 @@ export const fitAutoRec: Fitter<AutoRecParams> = async (data, params, ctx) => {
       let observed = 0
       for (let start = 0; start < examples; start += B) {
         const size = Math.min(B, examples - start)
-        let m = 0
+        x.fill(0)
+        mask.fill(0)
         for (let k = 0; k < size; k++) {
           const row = rowsWithRatings[order[start + k]!]!
-          for (let e = csr.rowPtr[row]!; e < csr.rowPtr[row + 1]!; e++, m++) {
-            batchRow[m] = k
-            batchCol[m] = csr.col[e]!
-            batchValue[m] = csr.value[e]!
+          for (let e = csr.rowPtr[row]!; e < csr.rowPtr[row + 1]!; e++) {
+            x[k * n + csr.col[e]!] = csr.value[e]!
+            mask[k * n + csr.col[e]!] = 1
+            observed++
           }
         }
-        observed += m
-        const dx = new Float32Array(size * n), dm = new Float32Array(size * n)
-        for (let e = 0; e < m; e++) { dx[batchRow[e]! * n + batchCol[e]!] = batchValue[e]!; dm[batchRow[e]! * n + batchCol[e]!] = 1 }
-        const batchDense = (_s: number) => dx
-        const maskDense = (_s: number) => dm
-        const rowT = tf.tensor1d(batchRow.subarray(0, m), 'int32')
-        const colT = tf.tensor1d(batchCol.subarray(0, m), 'int32')
-        const xT = tf.tensor1d(batchValue.subarray(0, m))
+        const xT = tf.tensor2d(x.subarray(0, size * n), [size, n])
+        const mT = tf.tensor2d(mask.subarray(0, size * n), [size, n])
         try {
           const cost = minimizeStep(
             tf,
             optimizer,
-            process.env.AR_DENSE ? () => {
-              const xD = tf.tensor2d(batchDense(size), [size, n])
-              const mD = tf.tensor2d(maskDense(size), [size, n])
-              const h = applyActivation(tf, params.activation, tf.add(tf.matMul(xD, vars.W), vars.b))
-              const out = tf.add(tf.matMul(h, vars.Vt, false, true), vars.c)
-              const err = tf.sum(tf.mul(mD, tf.square(tf.sub(xD, out))))
-              const penalty = tf.mul(params.reg / 2, tf.add(tf.sum(tf.square(vars.W)), tf.sum(tf.square(vars.Vt))))
-              return tf.add(err, penalty) as tfjs.Scalar
-            } : () => {
-              // h = act(x W + b) over the batch's rows: Σ of value · W[col] per row (the zeros add nothing).
-              const xW = tf.unsortedSegmentSum(tf.mul(tf.gather(vars.W, colT), tf.reshape(xT, [m, 1])), rowT, size)
-              const h = applyActivation(tf, params.activation, tf.add(xW, vars.b))
-              // The reconstruction at the observed entries only: h[row] · V[:, col] + c[col].
-              const out = tf.add(tf.sum(tf.mul(tf.gather(h, rowT), tf.gather(vars.Vt, colT)), 1), tf.gather(vars.c, colT))
-              const err = tf.sum(tf.square(tf.sub(xT, out)))
-              const penalty = tf.mul(params.reg / 2, tf.add(tf.sum(tf.square(vars.W)), tf.sum(tf.square(vars.Vt))))
+            () => {
+              const h = applyActivation(tf, params.activation, tf.add(tf.matMul(xT, vars.W), vars.b))
+              const out = tf.add(tf.matMul(h, vars.V), vars.c)
+              const err = tf.sum(tf.mul(mT, tf.square(tf.sub(xT, out))))
+              const penalty = tf.mul(params.reg / 2, tf.add(tf.sum(tf.square(vars.W)), tf.sum(tf.square(vars.V))))
               return tf.add(err, penalty) as tfjs.Scalar
             },
             trained,
@@ -244,7 +253,7 @@ export const fitAutoRec: Fitter<AutoRecParams> = async (data, params, ctx) => {
           lossSum += (await cost.data())[0]!
           cost.dispose()
         } finally {
-          tf.dispose([rowT, colT, xT])
+          tf.dispose([xT, mT])
         }
         ctx.onProgress?.((epoch - 1 + (start + size) / examples) / params.epochs, `epoch ${epoch} of ${params.epochs}`)
       }
@@ -321,11 +330,12 @@ export class AutoRecPredictor implements Predictor {
 
   save(): SavedModel {
     const w = this.w
-    const biases = w.biases ? { userBias: w.biases.userBias, itemBias: w.biases.itemBias } : {}
+    const arrays: SavedModel['arrays'] = { rowPtr: w.csr.rowPtr, col: w.csr.col, value: w.csr.value, W: w.W, b: w.b, Vt: w.Vt, c: w.c }
+    if (w.biases) Object.assign(arrays, { userBias: w.biases.userBias, itemBias: w.biases.itemBias })
     return {
       kind: AUTOREC_KIND,
       header: { orientation: w.orientation, nUsers: w.nUsers, nItems: w.nItems, hidden: w.hidden, activation: w.activation, mu: w.mu, baseline: w.biases ? 'bias' : 'none', ...(this.params ? { params: this.params } : {}) },
-      arrays: { rowPtr: w.csr.rowPtr, col: w.csr.col, value: w.csr.value, W: w.W, b: w.b, Vt: w.Vt, c: w.c, ...biases },
+      arrays,
     }
   }
 

@@ -150,8 +150,8 @@ export const RATING_PRESETS: Partial<Record<RatingModelName, ModelPreset[]>> = {
     { id: 'small', label: 'Small and quick', description: '16-d embeddings, one layer of 32, 10 epochs.', params: { dim: 16, hidden: '32', activation: 'relu', dropout: 0.1, epochs: 10, learningRate: 0.005 } },
   ],
   autorec: [
-    { id: 'i-autorec', label: 'I-AutoRec (paper)', description: 'Item-based, 500 sigmoid hidden units, λ = 1 (Sedhain et al. 2015).', params: { orientation: 'item', hidden: 500, activation: 'sigmoid', reg: 1 } },
-    { id: 'u-autorec', label: 'U-AutoRec', description: 'User-based, 500 sigmoid hidden units: usually worse than I-AutoRec.', params: { orientation: 'user', hidden: 500, activation: 'sigmoid', reg: 1 } },
+    { id: 'i-autorec', label: 'I-AutoRec (paper)', description: 'The paper’s model as published: item-based, 500 sigmoid hidden units, λ = 1, no bias baseline (Sedhain et al. 2015). Slow; overfits small data.', params: { orientation: 'item', baseline: 'none', hidden: 500, activation: 'sigmoid', reg: 1, epochs: 100, learningRate: 0.001 } },
+    { id: 'u-autorec', label: 'U-AutoRec', description: 'User-based, on the bias baseline’s residuals: usually a little worse than I-AutoRec.', params: { orientation: 'user', baseline: 'bias', hidden: 100, activation: 'tanh', reg: 10 } },
   ],
   rbm: [
     { id: 'paper', label: 'Salakhutdinov 2007', description: '100 hidden units, CD-1, lr 0.01, momentum 0.5.', params: { orientation: 'user', hidden: 100, cdSteps: 1, learningRate: 0.01, momentum: 0.5 } },
