@@ -128,6 +128,10 @@ describe.each([
     await expectApiError(h.api.cancelJob({ id: 'nope' }), 'not_found', /Job nope/)
   })
 
+  it('has no folder picker outside the desktop app, and says so', async () => {
+    await expectApiError(h.api.chooseFolder({}), 'conflict', /headless mode/)
+  })
+
   it('imports a pair list in a worker, pushes job events, and lists the dataset with its counts', async () => {
     const file = join(h.dir, 'pairs.csv')
     writeFileSync(file, 'book,link\nDune,desert\nDune,spice\nEmma,bath\nEmma,desert\n')

@@ -133,13 +133,35 @@ describe('training runs', () => {
   })
 
   it('cancel stops a run, which can then be resumed', async () => {
-    const run = await api.startRun({ datasetId: library.id, params: { ...QUICK, epochs: 30 } as never, engine: 'sparse', threads: 1, name: 'cancelled' })
-    await expect.poll(async () => (await api.getRun({ id: run.id })).status, { timeout: 30_000, interval: 20 }).toBe('running')
+    const epochs = 8
+    const run = await api.startRun({ datasetId: library.id, params: { ...QUICK, epochs } as never, engine: 'sparse', threads: 1, name: 'cancelled' })
+    // Cancel mid-run, once the first checkpoint (end of epoch 1) exists: far from the last epoch.
+    await expect.poll(() => loadCheckpoint(wb.db, run.id)?.epoch ?? 0, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(1)
     const cancelled = await api.cancelRun({ id: run.id })
     expect(cancelled.status).toBe('cancelled')
+    await wb.jobs.wait(run.jobId!)
     await expect(api.cancelRun({ id: run.id })).rejects.toThrow(/only a running run/)
-    await api.deleteRun({ id: run.id })
-    await expect(api.getRun({ id: run.id })).rejects.toThrow(/does not exist/)
+    const stopped = await api.getRun({ id: run.id })
+    expect(stopped.status).toBe('cancelled')
+    expect(stopped.checkpointEpoch).toBeGreaterThanOrEqual(1)
+    expect(stopped.checkpointEpoch).toBeLessThan(epochs)
+    expect(stopped.step).toBeLessThan(stopped.totalSteps)
+
+    const resumed = await api.resumeRun({ id: run.id })
+    expect(resumed.jobId).not.toBe(run.jobId)
+    await wb.jobs.wait(resumed.jobId!)
+    const done = await api.getRun({ id: run.id })
+    expect(done.status).toBe('succeeded')
+    expect(done.error).toBeNull()
+    expect(done.totalSteps).toBe(done.stepsPerEpoch * epochs)
+    expect(done.step).toBe(done.totalSteps)
+    // The steps done after the checkpoint and before the cancel were dropped and redone: each step once.
+    const [m] = await api.getRunMetrics({ ids: [run.id], keys: ['batch_loss', 'loss'] })
+    const steps = m!.series.batch_loss!.step
+    expect(new Set(steps).size).toBe(steps.length)
+    expect(steps).toEqual(Array.from({ length: done.totalSteps }, (_, i) => i + 1))
+    expect(m!.series.loss!.epoch).toEqual(Array.from({ length: epochs }, (_, i) => i + 1))
+    expect(loadEmbedding(wb.db, run.id, 'left')).toMatchObject({ rows: library.stats!.left.count, dim: 32 })
   })
 
   it('trains with the TensorFlow.js engine in the worker too, recording backend and versions', async () => {

@@ -35,6 +35,7 @@ Commands:
   runs list [--dataset ID]             Runs with their engine, status and final loss/accuracy
   runs show <id>                       One run
   runs metrics <id> [--key loss]       A run's metric series (per-epoch loss by default)
+  runs cancel <id>                     Stop a running run (only the process training it can)
   runs resume <id>                     Continue a cancelled or failed run from its checkpoint
   runs rerun <id> [--seed N]           The same configuration with another seed (the split stays)
   runs compare --dataset ID [--split KEY] [--csv]
@@ -45,15 +46,18 @@ Commands:
   neighbours <run-id> (--key KEY | --index N) [--side left|right] [--k 10]
 
   explore search <dataset-id> <text> [--side left|right] [--regex] [--label-only] [--limit N]
-  explore similar <run-id> (--key KEY | --index N[,N…]) [--side S] [--k 10]
+  explore similar <run-id> (--key KEY | --keys K1,K2,… | --index N[,N…]) [--side S] [--k 10]
              [--metric cosine|euclidean] [--farthest] [--method auto|exact|approximate]
-  explore record <dataset-id> (--key KEY | --index N) [--side S]
+                                       Nearest entities; several give "more like these"
+  explore record <dataset-id> (--key KEY | --index N) [--side S] [--limit N]
   maps create <run-id> --method pca|tsne|umap [--side S] [--dims 2|3] [--perplexity 30]
              [--iterations N] [--n-neighbors 15] [--min-dist 0.1] [--metric cosine|euclidean] [--seed N]
   maps list <run-id>
   maps show <projection-id>            The coordinates, one row per entity in index order (TSV; JSON with --json)
+  maps delete <projection-id>
   export <run-id> --folder DIR [--side S] [--format projector|word2vec|csv]
              [--columns label,genre,…] [--bytes]
+  export info <run-id> [--side S]      Rows, dim, metadata columns, warnings and default folder
 
 Rating models (on a ratings dataset): runs train --dataset ID --model M [--param key=value …]
   M: global-mean, bias-baseline, user-knn, mf, deep-mf, autorec, rbm; keys as in the train form,
@@ -119,6 +123,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   'init-scale': { type: 'string' },
   key: { type: 'string' },
+  keys: { type: 'string' },
   model: { type: 'string' },
   param: { type: 'string', multiple: true },
   split: { type: 'string' },
@@ -444,10 +449,12 @@ class Cli {
 
   /** Follow a training run to its end, a line per epoch on stderr. */
   async followRun(run: Run): Promise<number> {
+    let printed = 0
     const off = this.wb.events.on((event, payload) => {
       if (event !== 'runUpdate' || this.json) return
       const r = payload as Run
-      if (r.id === run.id && r.status === 'running' && r.epoch > 0) {
+      if (r.id === run.id && r.status === 'running' && r.epoch > printed) {
+        printed = r.epoch
         process.stderr.write(`epoch ${r.epoch}/${epochsOf(r.params) ?? 1}: loss ${fixed(r.finalLoss)}, accuracy ${fixed(r.finalAccuracy)}, ${Math.round(r.examplesPerSec ?? 0).toLocaleString('en-US')} examples/s\n`)
       }
     })
@@ -495,6 +502,16 @@ class Cli {
         this.print(m, () => (series ? series.value.map((x, i) => `${series.epoch[i]!.toFixed(3)}\t${series.step[i]}\t${x}`).join('\n') : `No "${key}" metric.`))
         return 0
       }
+      case 'cancel': {
+        const id = idArg(rest[0], 'runs cancel')
+        const r = await this.call('cancelRun', { id })
+        if (r.status === 'running' || r.status === 'queued') {
+          // The run's job belongs to another process (the app, or a `runs train` elsewhere): this one cannot stop it.
+          throw new ApiError({ code: 'conflict', message: `Run ${id} is ${r.status} in another process (the app or another command line); stop it there (Ctrl+C for runs train).` })
+        }
+        this.print(r, () => describeRun(r))
+        return 0
+      }
       case 'resume':
         return this.followRun(await this.call('resumeRun', { id: idArg(rest[0], 'runs resume') }))
       case 'rerun':
@@ -525,7 +542,7 @@ class Cli {
         return 0
       }
       default:
-        throw new UsageError(command ? `Unknown command "runs ${command}".` : 'runs needs a command: engines, train, list, show, metrics, resume, rerun, compare, user, delete.')
+        throw new UsageError(command ? `Unknown command "runs ${command}".` : 'runs needs a command: engines, train, list, show, metrics, cancel, resume, rerun, compare, user, delete.')
     }
   }
 
@@ -534,9 +551,14 @@ class Cli {
     const index = int(v.index, 'index')
     if (index !== undefined) return index
     if (!v.key) throw new UsageError(`${what} needs --key KEY or --index N.`)
-    const found = await this.call('listEntities', { datasetId, side, query: v.key, limit: 1000 })
-    const exact = found.items.find((e) => e.key === v.key) ?? found.items.find((e) => e.key.toLowerCase() === v.key!.toLowerCase())
-    if (!exact) throw new UsageError(`No ${side} entity with key "${v.key}"${found.total ? ` (${found.total} contain it, e.g. "${found.items[0]!.key}")` : ''}.`)
+    return this.keyIndex(datasetId, side, v.key)
+  }
+
+  /** An entity's index from its key: exact, else case-insensitive. */
+  async keyIndex(datasetId: number, side: 'left' | 'right', key: string): Promise<number> {
+    const found = await this.call('listEntities', { datasetId, side, query: key, limit: 1000 })
+    const exact = found.items.find((e) => e.key === key) ?? found.items.find((e) => e.key.toLowerCase() === key.toLowerCase())
+    if (!exact) throw new UsageError(`No ${side} entity with key "${key}"${found.total ? ` (${found.total} contain it, e.g. "${found.items[0]!.key}")` : ''}.`)
     return exact.index
   }
 
@@ -559,7 +581,13 @@ class Cli {
       case 'similar': {
         const runId = idArg(rest[0], 'explore similar')
         const run = await this.call('getRun', { id: runId })
-        const indices = v.index ? v.index.split(',').map((x) => int(x.trim(), 'index')!) : [await this.entityIndex(run.datasetId, side, v, 'explore similar')]
+        const keys = list(v.keys)
+        if (v.keys !== undefined && !keys?.length) throw new UsageError('--keys expects KEY1,KEY2,… (comma-separated keys).')
+        const indices = v.index
+          ? v.index.split(',').map((x) => int(x.trim(), 'index')!)
+          : keys
+            ? await Promise.all(keys.map((key) => this.keyIndex(run.datasetId, side, key)))
+            : [await this.entityIndex(run.datasetId, side, v, 'explore similar')]
         const r = await this.call('similarEntities', {
           runId,
           side,
@@ -631,12 +659,30 @@ class Cli {
         })
         return 0
       }
+      case 'delete': {
+        const id = idArg(rest[0], 'maps delete')
+        const r = await this.call('deleteProjection', { id })
+        this.print({ ...r, id }, () => `Deleted map ${id}.`)
+        return 0
+      }
       default:
-        throw new UsageError(command ? `Unknown command "maps ${command}".` : 'maps needs a command: create, list, show.')
+        throw new UsageError(command ? `Unknown command "maps ${command}".` : 'maps needs a command: create, list, show, delete.')
     }
   }
 
   async exportRun(rest: string[], v: Values): Promise<number> {
+    if (rest[0] === 'info') {
+      const info = await this.call('exportInfo', { runId: idArg(rest[1], 'export info'), side: (v.side ?? 'left') as never })
+      this.print(info, () =>
+        [
+          `${num(info.rows)} rows × ${info.dim} dimensions`,
+          `columns: ${info.columns.join(', ')}`,
+          `default folder: ${info.defaultFolder}`,
+          ...info.warnings.map((w) => `Warning: ${w}`),
+        ].join('\n'),
+      )
+      return 0
+    }
     const runId = idArg(rest[0], 'export')
     if (!v.folder) throw new UsageError('export needs --folder DIR.')
     const job = await this.call('startExport', {

@@ -3,16 +3,20 @@
  * a strict CSP; the API over IPC, one channel per contract method, every
  * payload validated by `dispatch` and every sender frame checked.
  */
-import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron'
+/// <reference types="electron-vite/node" />
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ApiError, ipcChannel, ipcEventChannel, methodNames } from '../shared/api'
 import { createWorkbench, type Workbench } from './app'
 import { dispatch } from './api/handlers'
+import { installFolderPicker } from './api/dialogs'
 import { electronNativeBinding } from './native'
 import { APP_NAME, resolveDataDir } from './paths'
 import { CONTENT_SECURITY_POLICY } from './server/http'
+// electron-vite copies the file into out/main/chunks/ and this resolves to its absolute path there.
+import iconPath from '../../resources/icon.png?asset'
 
 const rendererIndex = join(__dirname, '..', 'renderer', 'index.html')
 const rendererUrl = pathToFileURL(rendererIndex).href
@@ -50,6 +54,7 @@ function createWindow(): void {
     minWidth: 960,
     minHeight: 600,
     title: APP_NAME,
+    icon: iconPath,
     show: false,
     webPreferences: {
       preload: join(__dirname, '..', 'preload', 'index.js'),
@@ -82,6 +87,16 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
   const nativeBinding = electronNativeBinding()
   workbench = createWorkbench({ dataDir, runtime: 'electron', nativeBinding })
+  installFolderPicker(workbench.handlers, async ({ title, defaultPath }) => {
+    const options: OpenDialogOptions = {
+      title: title ?? 'Choose a folder',
+      properties: ['openDirectory', 'createDirectory', 'promptToCreate'],
+      ...(defaultPath ? { defaultPath } : {}),
+    }
+    const parent = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null
+    const res = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options)
+    return res.canceled ? null : (res.filePaths[0] ?? null)
+  })
   registerIpc(workbench)
   createWindow()
   app.on('activate', () => {

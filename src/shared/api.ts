@@ -105,6 +105,13 @@ export const methods = {
   rerunRun: { input: z.object({ id: Id, seed: z.number().int().min(0).max(2 ** 31 - 1).nullable().default(null) }).strict(), output: Run },
   /** A rating run's view of one user: history, top-N unseen items, and why. */
   userRecommendations: { input: UserQuery, output: UserView },
+
+  // ---------------------------------------------------------------- desktop dialogs
+  /** Electron's native folder picker (null when the user cancels); headless mode answers an error: type a path. */
+  chooseFolder: {
+    input: z.object({ title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() }).strict(),
+    output: z.object({ path: z.string().nullable() }),
+  },
 } as const
 
 export const events = {

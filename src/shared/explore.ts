@@ -43,7 +43,10 @@ export const SimilarQuery = z
   .strict()
 export type SimilarQuery = z.infer<typeof SimilarQuery>
 export const SimilarResult = z.object({
-  items: z.array(z.object({ entity: Entity, score: z.number() })),
+  /** overlap: how many other-side entities the result shares with the query's (e.g. items two users both have; for several query entities, with their union). */
+  items: z.array(z.object({ entity: Entity, score: z.number(), overlap: z.number().int() })),
+  /** Other-side entities of the query (the union for several): the overlap's denominator. */
+  queryLinks: z.number().int(),
   /** cosine similarity, or euclidean distance. */
   scoreName: z.enum(['cosine', 'distance']),
   method: z.enum(['exact', 'approximate']),

@@ -106,10 +106,39 @@ export const RbmParams = z.object({
   weightDecay: z.number().min(0).max(1).default(0.001).describe('L2 weight decay.'),
 })
 
-export const RATING_MODELS = ['global-mean', 'bias-baseline', 'user-knn', 'mf', 'deep-mf', 'autorec', 'rbm'] as const
+/**
+ * item2vec (Barkan & Koenigstein 2016): each user's items in time order are a
+ * sentence; word2vec skip-gram with negative sampling learns the item
+ * vectors; a user's vector is the mean (or SIF-weighted mean, first principal
+ * component removed) of their items' vectors; recommendations are the items
+ * nearest the user vector that the user has not seen. Works on ratings and on
+ * pair lists (a book's links are its sentence). Evaluated leave-last-out by
+ * default (hit rate and NDCG at K; RMSE and MAE do not apply: it predicts no
+ * ratings).
+ */
+export const Item2vecParams = z.object({
+  model: z.literal('item2vec'),
+  ...EVALUATION,
+  split: SplitKind.default('leave-last-out').describe('Leave-last-out: each user’s latest item is held out (the standard protocol for sequence models). Random or predefined splits work too.'),
+  dim: z.number().int().min(2).max(1024).default(100).describe('Vector size of the items (and users).'),
+  window: z.number().int().min(0).max(1000).default(5).describe('Items on each side of the centre item that count as its context; 0 = the whole sequence.'),
+  negatives: z.number().int().min(1).max(50).default(5).describe('Random negative items per (item, context) pair.'),
+  nsExponent: z.number().min(0).max(1).default(0.75).describe('Negative items are drawn with probability ∝ count^exponent (word2vec: 0.75).'),
+  subsample: z.number().min(0).max(1).default(0.001).describe('Frequent-item subsampling threshold t (word2vec’s sample): 0 = keep every item.'),
+  epochs: z.number().int().min(1).max(1000).default(20).describe('Passes over the sequences.'),
+  learningRate: z.number().positive().max(1).default(0.025).describe('Starting learning rate; decays linearly to the minimum over the run.'),
+  minLearningRate: z.number().min(0).max(1).default(0.0001).describe('Learning rate at the end of the run.'),
+  minRating: z.number().nullable().default(null).describe('Only ratings at or above this value make the sequences (empty = all interactions).'),
+  minItemCount: z.number().int().min(1).max(1000).default(1).describe('Items seen fewer times in training are dropped from the sequences.'),
+  minSequenceLength: z.number().int().min(1).max(1000).default(2).describe('Users with fewer items (after filtering) are left out of training.'),
+  userVectors: z.enum(['sif', 'mean']).default('sif').describe('User vector: SIF-weighted mean a/(a + p(item)) with the first principal component removed, or the plain mean.'),
+  sifA: z.number().positive().max(1).default(0.001).describe('SIF weight parameter a.'),
+})
+
+export const RATING_MODELS = ['global-mean', 'bias-baseline', 'user-knn', 'mf', 'deep-mf', 'autorec', 'rbm', 'item2vec'] as const
 export type RatingModelName = (typeof RATING_MODELS)[number]
 
-export const RatingModelParams = z.discriminatedUnion('model', [GlobalMeanParams, BiasBaselineParams, UserKnnParams, MfParams, DeepMfParams, AutoRecParams, RbmParams])
+export const RatingModelParams = z.discriminatedUnion('model', [GlobalMeanParams, BiasBaselineParams, UserKnnParams, MfParams, DeepMfParams, AutoRecParams, RbmParams, Item2vecParams])
 export type RatingModelParams = z.infer<typeof RatingModelParams>
 export type GlobalMeanParams = z.infer<typeof GlobalMeanParams>
 export type BiasBaselineParams = z.infer<typeof BiasBaselineParams>
@@ -118,9 +147,20 @@ export type MfParams = z.infer<typeof MfParams>
 export type DeepMfParams = z.infer<typeof DeepMfParams>
 export type AutoRecParams = z.infer<typeof AutoRecParams>
 export type RbmParams = z.infer<typeof RbmParams>
+export type Item2vecParams = z.infer<typeof Item2vecParams>
 
 export function isRatingModel(model: string): model is RatingModelName {
   return (RATING_MODELS as readonly string[]).includes(model)
+}
+
+/** Models that predict ratings (RMSE and MAE apply); item2vec only ranks. */
+export function predictsRatings(model: RatingModelName): boolean {
+  return model !== 'item2vec'
+}
+
+/** Models that can train on interactions without rating values (pair lists). */
+export function needsRatings(model: RatingModelName): boolean {
+  return model !== 'item2vec'
 }
 
 /** Human names of the rating models (tables, pickers). */
@@ -132,6 +172,7 @@ export const RATING_MODEL_LABELS: Record<RatingModelName, string> = {
   'deep-mf': 'Deep MF',
   autorec: 'AutoRec',
   rbm: 'RBM-CF',
+  item2vec: 'item2vec',
 }
 
 /** Engines that can train a rating model: MF on either, the tfjs networks on TensorFlow.js, the rest in plain JS on the CPU (the sparse engine's side). */

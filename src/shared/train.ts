@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { Entity, Id, Side } from './schemas'
-import { AutoRecParams, BiasBaselineParams, DeepMfParams, Evaluation, GlobalMeanParams, MfParams, RbmParams, UserKnnParams } from './ratings'
+import { AutoRecParams, BiasBaselineParams, DeepMfParams, Evaluation, GlobalMeanParams, Item2vecParams, MfParams, RbmParams, UserKnnParams } from './ratings'
 
 export const Optimizer = z.enum(['adam', 'adagrad', 'sgd'])
 export type Optimizer = z.infer<typeof Optimizer>
@@ -40,6 +40,7 @@ export const ModelParams = z.discriminatedUnion('model', [
   DeepMfParams,
   AutoRecParams,
   RbmParams,
+  Item2vecParams,
 ])
 export type ModelParams = z.infer<typeof ModelParams>
 export type ModelName = ModelParams['model']
@@ -205,6 +206,8 @@ export function paramsSummary(p: ModelParams): string {
       return `deep MF ${p.dim}-d [${p.hidden}] ${p.activation} · ${p.epochs} ep`
     case 'autorec':
       return `${p.orientation === 'item' ? 'I' : 'U'}-AutoRec ${p.hidden} ${p.activation}${p.baseline === 'bias' ? ' on biases' : ''} · λ ${p.reg} · ${p.epochs} ep`
+    case 'item2vec':
+      return `item2vec ${p.dim}-d · window ${p.window || 'all'} · ${p.negatives} neg · ${p.epochs} ep · ${p.userVectors}`
     case 'rbm':
       return `RBM ${p.orientation}-based ${p.hidden} h · CD-${p.cdSteps} · ${p.epochs} ep`
   }

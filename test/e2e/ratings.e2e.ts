@@ -64,7 +64,7 @@ describe('rating models in the browser', () => {
       await expect.poll(() => page.getByTestId('train-model').inputValue()).toBe('mf')
       // Rating models only on a ratings dataset; the entity-pair model is not offered.
       const models = await page.getByTestId('train-model').locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
-      expect(models).toEqual(['global-mean', 'bias-baseline', 'user-knn', 'mf', 'deep-mf', 'autorec', 'rbm'])
+      expect(models).toEqual(['global-mean', 'bias-baseline', 'user-knn', 'mf', 'deep-mf', 'autorec', 'rbm', 'item2vec'])
       await page.getByTestId('preset-quick').click()
       await page.getByTestId('param-epochs').fill('10')
       expect(await page.getByTestId('param-split').inputValue()).toBe('random')

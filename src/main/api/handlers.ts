@@ -18,6 +18,7 @@ import { APP_NAME } from '../paths'
 import { createTrainHandlers } from './train'
 import { createExploreHandlers } from './explore'
 import { createRatingHandlers } from './ratings'
+import { createDialogHandlers } from './dialogs'
 
 export type Handlers = { [K in MethodName]: (input: ParsedInput<K>) => Promise<Output<K>> }
 
@@ -159,6 +160,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createTrainHandlers(ctx),
     ...createExploreHandlers(ctx),
     ...createRatingHandlers(ctx),
+    // Native dialogs: an error in headless mode; src/main/index.ts installs Electron's.
+    ...createDialogHandlers(ctx),
   }
 }
 

@@ -3,7 +3,7 @@
  * split, and the user view of a finished run.
  */
 import { ApiError, type MethodName, type Output, type ParsedInput } from '../../shared/api'
-import { describeSplit, isRatingModel, type ComparisonRow, type RatingModelParams, type SplitSummary } from '../../shared/ratings'
+import { describeSplit, isRatingModel, needsRatings, type ComparisonRow, type RatingModelParams, type SplitSummary } from '../../shared/ratings'
 import { paramsSummary } from '../../shared/train'
 import type { Dataset } from '../../shared/schemas'
 import { getDataset } from '../store/datasets'
@@ -65,7 +65,7 @@ export function createRatingHandlers(ctx: HandlerContext): RatingHandlers {
 
 /** Why a rating model cannot run on this dataset with these parameters, or null. Checked before a run is created. */
 export function ratingRunProblem(dataset: Dataset, params: RatingModelParams): string | null {
-  if (!dataset.stats?.values) return `“${dataset.name}” is a dataset without rating values: rating models need explicit ratings (import a MovieLens file, or a pair list with a value column).`
+  if (!dataset.stats?.values && needsRatings(params.model)) return `“${dataset.name}” is a dataset without rating values: rating models need explicit ratings (import a MovieLens file, or a pair list with a value column).`
   if (params.split === 'predefined' && !(dataset.options as { predefinedSplit?: unknown }).predefinedSplit) {
     return `“${dataset.name}” was imported without a test file, so it has no predefined split: import it with its test file (e.g. u1.base + u1.test) or choose ${describeSplit({ split: 'random', testRatio: 0.2, splitSeed: 1 })}.`
   }

@@ -20,6 +20,8 @@ export interface RatingTriples {
   user: Int32Array
   item: Int32Array
   rating: Float32Array
+  /** Timestamps (seconds), when the dataset has them: sequence models order each user's items by them. */
+  ts?: Float64Array
 }
 
 export interface RatingData {
@@ -51,8 +53,12 @@ export interface FitContext {
    * run); the fitter then returns the predictor it has.
    */
   onEpoch(report: EpochReport): Promise<'continue' | 'stop'>
-  /** Progress inside a long epoch or a non-iterative fit, as a fraction 0–1 of the whole fit. Cheap to call; throttled by the caller. */
-  onProgress?(fraction: number, message: string): void
+  /**
+   * Progress inside a long epoch or a non-iterative fit, as a fraction 0–1 of
+   * the whole fit. Cheap to call; throttled by the caller. `metrics` (e.g.
+   * batch_loss, words_per_sec) go to the run's live charts.
+   */
+  onProgress?(fraction: number, message: string, metrics?: Record<string, number>): void
   /** Worker threads the sparse engine may use (1 = deterministic single thread). */
   threads: number
   /** The engine this run uses for models that have two. */

@@ -11,6 +11,7 @@
  *   deep-mf        tfjs                 tfjs/deep-mf.ts
  *   autorec        tfjs                 tfjs/autorec.ts
  *   rbm            sparse (plain JS)    rbm.ts
+ *   item2vec       sparse (plain JS)    item2vec.ts (../item2vec/)
  */
 import { ratingEngines, type RatingModelName, type RatingModelParams } from '../../shared/ratings'
 import type { Fitter, Loader, Predictor, SavedModel } from './model'
@@ -41,6 +42,8 @@ export async function fitterFor(model: RatingModelParams['model'], engine: 'spar
       return (await import('./tfjs/autorec')).fitAutoRec
     case 'rbm':
       return (await import('./rbm')).fitRbm
+    case 'item2vec':
+      return (await import('./item2vec')).fitItem2vec
   }
 }
 
@@ -60,6 +63,8 @@ async function loaderFor(kind: string): Promise<Loader> {
       return (await import('./tfjs/autorec')).loadAutoRec
     case 'rbm':
       return (await import('./rbm')).loadRbm
+    case 'item2vec':
+      return (await import('./item2vec')).loadItem2vec
     default:
       throw new Error(`Unknown rating model kind “${kind}”: the run was saved by another version of the app.`)
   }

@@ -88,7 +88,7 @@ export function splitRatings(
   if (nTrain === 0) throw new Error('The split leaves no training ratings: lower the test ratio.')
   if (spec.validationRatio > 0) markValidation(part, nTrain, Math.round(nTrain * spec.validationRatio), spec.seed)
 
-  const [train, validation, test] = gather(part, left, right, value)
+  const [train, validation, test] = gather(part, left, right, value, ts)
   return {
     kind: spec.split,
     nUsers,
@@ -168,10 +168,10 @@ function markValidation(part: Uint8Array, nTrain: number, count: number, seed: n
 }
 
 /** The triples of each part (TRAIN, VALIDATION, TEST), in file order. */
-function gather(part: Uint8Array, left: Int32Array, right: Int32Array, value: Float32Array): RatingTriples[] {
+function gather(part: Uint8Array, left: Int32Array, right: Int32Array, value: Float32Array, ts: Float64Array | null): RatingTriples[] {
   const sizes = [0, 0, 0]
   for (let k = 0; k < part.length; k++) sizes[part[k]!]!++
-  const out = sizes.map((n) => ({ n, user: new Int32Array(n), item: new Int32Array(n), rating: new Float32Array(n) }))
+  const out: RatingTriples[] = sizes.map((n) => ({ n, user: new Int32Array(n), item: new Int32Array(n), rating: new Float32Array(n), ...(ts ? { ts: new Float64Array(n) } : {}) }))
   const at = [0, 0, 0]
   for (let k = 0; k < part.length; k++) {
     const p = part[k]!
@@ -180,6 +180,7 @@ function gather(part: Uint8Array, left: Int32Array, right: Int32Array, value: Fl
     t.user[j] = left[k]!
     t.item[j] = right[k]!
     t.rating[j] = value[k]!
+    if (ts) t.ts![j] = ts[k]!
   }
   return out
 }

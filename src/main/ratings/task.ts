@@ -10,7 +10,7 @@
  * (global mean, kNN) record a single step.
  */
 import { cpus } from 'node:os'
-import { describeSplit, splitKey, type Evaluation, type RatingModelParams } from '../../shared/ratings'
+import { describeSplit, needsRatings, predictsRatings, splitKey, type Evaluation, type RatingModelParams } from '../../shared/ratings'
 import type { EngineInfo, LiveProgress, MetricPoint, Run } from '../../shared/train'
 import { TaskError, type Reporter } from '../jobs/reporter'
 import type { Db } from '../store/db'
@@ -34,6 +34,7 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   const nItems = dataset.stats.right.count
   reporter.progress({ done: 0, total: null, unit: 'steps', message: 'Loading ratings' }, true)
   const interactions = readInteractions(db, run.datasetId)
+  if (!interactions.value && !needsRatings(params.model)) interactions.value = new Float32Array(interactions.left.length).fill(1)
   if (!interactions.value) {
     throw new TaskError({
       code: 'invalid',
@@ -68,6 +69,9 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   let examples = 0
   let lastEpoch = 0
   let lastLoss: number | null = null
+  let progressStep = 0
+  let lastFlush = performance.now()
+  const ratings = predictsRatings(params.model)
 
   const post = (epoch: number, fraction: number, message: string, force = false) => {
     const now = performance.now()
@@ -91,7 +95,23 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   const ctx: FitContext = {
     threads: run.threads === 0 ? cpus().length : run.threads,
     engine: engineName,
-    onProgress: (fraction, message) => post(lastEpoch, fraction, message),
+    onProgress: (fraction, message, values) => {
+      if (values) {
+        progressStep++
+        const w = wall()
+        for (const [key, value] of Object.entries(values)) {
+          if (!Number.isFinite(value)) continue
+          const p: MetricPoint = { key, step: progressStep, epoch: fraction * epochs, wall: w, value }
+          metrics.add(p)
+          live.push(p)
+        }
+        if (performance.now() - lastFlush > 1000) {
+          metrics.flush()
+          lastFlush = performance.now()
+        }
+      }
+      post(lastEpoch, fraction, message)
+    },
     onEpoch: async (r) => {
       if (!Number.isFinite(r.loss)) {
         metrics.flush()
@@ -107,7 +127,7 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
       const w = wall()
       const points: MetricPoint[] = [{ key: 'loss', step: r.epoch, epoch: r.epoch, wall: w, value: r.loss }]
       let verdict: 'continue' | 'stop' = 'continue'
-      if (split.validation) {
+      if (ratings && split.validation) {
         const v = rmseOf(r.predictor, split.validation, split.scale)
         points.push({ key: 'val_rmse', step: r.epoch, epoch: r.epoch, wall: w, value: v })
         if (v < bestValidation - 1e-6) {
@@ -115,7 +135,7 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
           sinceBest = 0
         } else if (++sinceBest >= params.patience) verdict = 'stop'
       }
-      points.push({ key: 'test_rmse', step: r.epoch, epoch: r.epoch, wall: w, value: rmseOf(r.predictor, split.test, split.scale) })
+      if (ratings) points.push({ key: 'test_rmse', step: r.epoch, epoch: r.epoch, wall: w, value: rmseOf(r.predictor, split.test, split.scale) })
       for (const p of points) metrics.add(p)
       metrics.flush()
       live.push(...points)
@@ -140,8 +160,8 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
     testCount: split.test.n,
     rankedUsers: scores.rankedUsers,
     k: params.rankK,
-    rmse: finite(scores.rmse),
-    mae: finite(scores.mae),
+    rmse: ratings ? finite(scores.rmse) : null,
+    mae: ratings ? finite(scores.mae) : null,
     precision: finite(scores.precision),
     recall: finite(scores.recall),
     ndcg: finite(scores.ndcg),
@@ -158,13 +178,14 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
     const v = evaluation[key]
     // Iterative models logged test_rmse per epoch already, the last one of the final model.
     if (key === 'rmse' && lastEpoch > 0) continue
+    if ((key === 'rmse' || key === 'mae') && !ratings) continue
     if (v !== null) finals.push({ key: `test_${key}`, step: Math.max(lastEpoch, 1), epoch: Math.max(lastEpoch, 1), wall: w, value: v })
   }
   const tables = predictor.embeddings?.() ?? {}
   const blob = serializeModel(predictor.save())
   db.transaction(() => {
     // One-pass models never reported an epoch: their "loss" is the training MSE.
-    if (lastLoss === null) {
+    if (lastLoss === null && ratings) {
       const trainRmse = rmseOf(predictor, split.train, split.scale)
       finals.push({ key: 'loss', step: 1, epoch: 1, wall: w, value: trainRmse * trainRmse })
       runs.recordEpoch(db, run.id, { epoch: 1, step: 1, durationSec: w, loss: trainRmse * trainRmse, accuracy: null, examplesPerSec: split.train.n / Math.max(fitSec, 1e-9) })

@@ -22,6 +22,7 @@ import { loadEmbedding } from '../store/runs'
 import { ANN_DEFAULTS, annSearch, buildAnnIndexInWorker, type AnnBuild, type AnnIndex, type AnnParams } from './ann'
 import { LruCache, runStamp, sideKey } from './cache'
 import { entityTable } from './entities'
+import { adjacency } from './record'
 import { exactSearch, meanVector, normalized, rankHits, type Hit } from './exact'
 import { VectorTable } from './vectors'
 
@@ -79,8 +80,18 @@ export function similarEntities(db: Db, q: SimilarQuery): SimilarResult {
   } else {
     hits = exactSearch(table, query, q.k, q.metric, q.direction, indices)
   }
+  // Overlap with the query's links (items two users share, users two items share), from the dataset's adjacency.
+  const adj = adjacency(db, datasetId, q.side)
+  const mine = new Set<number>()
+  for (const i of indices) for (let p = adj.offsets[i]!; p < adj.offsets[i + 1]!; p++) mine.add(adj.targets[p]!)
+  const overlap = (i: number) => {
+    const seen = new Set<number>()
+    for (let p = adj.offsets[i]!; p < adj.offsets[i + 1]!; p++) if (mine.has(adj.targets[p]!)) seen.add(adj.targets[p]!)
+    return seen.size
+  }
   return {
-    items: hits.filter((h) => h.index < entities.length).map((h) => ({ entity: entities[h.index]!, score: h.score })),
+    items: hits.filter((h) => h.index < entities.length).map((h) => ({ entity: entities[h.index]!, score: h.score, overlap: overlap(h.index) })),
+    queryLinks: mine.size,
     scoreName: q.metric === 'cosine' ? 'cosine' : 'distance',
     method: ann ? 'approximate' : 'exact',
     tookMs: performance.now() - t0,

@@ -45,10 +45,14 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Same policy as the renderer's meta tag, sent as a header too. */
+/**
+ * Same policy as the renderer's meta tag, sent as a header too. `connect-src 'self'` also
+ * admits the page's own WebSocket (/events): since CSP Level 3, 'self' matches ws:/wss: on the
+ * page's own host and port (Chromium does), so no other host, and no bare ws: scheme, is needed.
+ */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; " +
-  "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 const MAX_JSON_BODY = 10 * 1024 * 1024
 

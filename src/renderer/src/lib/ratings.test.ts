@@ -33,7 +33,7 @@ function row(runId: number, e: Partial<Evaluation> = {}, over: Partial<Compariso
 describe('model choices and engines', () => {
   it('offers rating models on ratings, the pair model on pairs, both on pairs with values', () => {
     expect(modelChoicesFor({ kind: 'ratings', stats: null }).map((m) => m.value)).toEqual([...RATING_MODELS])
-    expect(modelChoicesFor({ kind: 'pairs', stats: null }).map((m) => m.value)).toEqual(['entity-pairs'])
+    expect(modelChoicesFor({ kind: 'pairs', stats: null }).map((m) => m.value)).toEqual(['entity-pairs', 'item2vec'])
   })
 
   it('lets each model train only on engines that can run it', () => {

@@ -9,6 +9,7 @@ import {
   DeepMfParams,
   EVALUATION_METRICS,
   GlobalMeanParams,
+  Item2vecParams,
   MfParams,
   RATING_MODEL_LABELS,
   RbmParams,
@@ -43,6 +44,7 @@ const RATING_BLURBS: Record<RatingModelName, string> = {
   'deep-mf': 'User and item embeddings concatenated and fed through a small neural network (NCF style).',
   autorec: 'An autoencoder that reconstructs each item’s (or user’s) rating vector; the loss is on observed ratings only.',
   rbm: 'A restricted Boltzmann machine over softmax rating units, trained by contrastive divergence (Salakhutdinov et al.).',
+  item2vec: 'word2vec skip-gram over each user’s items in time order; users are the (SIF-weighted) mean of their items. Ranks items; predicts no ratings.',
 }
 
 export const RATING_MODEL_CHOICES: ModelChoice[] = (Object.keys(RATING_MODEL_LABELS) as RatingModelName[]).map((m) => ({
@@ -58,7 +60,8 @@ export const RATING_MODEL_CHOICES: ModelChoice[] = (Object.keys(RATING_MODEL_LAB
 export function modelChoicesFor(dataset: Pick<Dataset, 'kind' | 'stats'> | null): ModelChoice[] {
   if (!dataset) return [PAIR_MODEL]
   if (dataset.kind === 'ratings') return RATING_MODEL_CHOICES
-  return dataset.stats?.values ? [PAIR_MODEL, ...RATING_MODEL_CHOICES] : [PAIR_MODEL]
+  const item2vec = RATING_MODEL_CHOICES.filter((c) => c.value === 'item2vec')
+  return dataset.stats?.values ? [PAIR_MODEL, ...RATING_MODEL_CHOICES] : [PAIR_MODEL, ...item2vec]
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -71,6 +74,7 @@ export const MODEL_SCHEMAS: Record<ModelName, any> = {
   'deep-mf': DeepMfParams,
   autorec: AutoRecParams,
   rbm: RbmParams,
+  item2vec: Item2vecParams,
 }
 
 /** Engines that can train a model: both for the pair model, `ratingEngines` (shared) for the rating models. */

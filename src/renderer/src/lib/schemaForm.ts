@@ -22,6 +22,8 @@ export interface NumberField extends FieldBase {
   /** `min` itself is not allowed (z.number().positive() → min 0, exclusive). */
   minExclusive: boolean
   maxExclusive: boolean
+  /** z.number().nullable(): an empty field means null ("none"). */
+  nullable?: boolean
 }
 export interface EnumField extends FieldBase {
   kind: 'enum'
@@ -56,10 +58,11 @@ export function humanize(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1)
 }
 
-function unwrap(schema: z.ZodType): { inner: z.ZodType; def: unknown; hasDefault: boolean; description: string | undefined } {
+function unwrap(schema: z.ZodType): { inner: z.ZodType; def: unknown; hasDefault: boolean; nullable: boolean; description: string | undefined } {
   let inner = schema
   let def: unknown = undefined
   let hasDefault = false
+  let nullable = false
   let description = schema.description
   for (;;) {
     if (inner instanceof z.ZodDefault) {
@@ -67,11 +70,12 @@ function unwrap(schema: z.ZodType): { inner: z.ZodType; def: unknown; hasDefault
       hasDefault = true
       inner = inner.def.innerType as z.ZodType
     } else if (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) {
+      if (inner instanceof z.ZodNullable) nullable = true
       inner = inner.def.innerType as z.ZodType
     } else break
     description ??= inner.description
   }
-  return { inner, def, hasDefault, description }
+  return { inner, def, hasDefault, nullable, description }
 }
 
 function numberBounds(schema: z.ZodNumber): Pick<NumberField, 'min' | 'max' | 'minExclusive' | 'maxExclusive'> {
@@ -100,7 +104,7 @@ function numberBounds(schema: z.ZodNumber): Pick<NumberField, 'min' | 'max' | 'm
 export function describeFields(schema: z.ZodObject, labels: Record<string, string> = {}): FormField[] {
   const fields: FormField[] = []
   for (const [key, raw] of Object.entries(schema.shape)) {
-    const { inner, def, hasDefault, description } = unwrap(raw as z.ZodType)
+    const { inner, def, hasDefault, nullable, description } = unwrap(raw as z.ZodType)
     const base: FieldBase = { key, label: labels[key] ?? humanize(key), help: description ?? null }
     if (inner instanceof z.ZodLiteral) {
       fields.push({ ...base, kind: 'const', default: inner.def.values[0] })
@@ -110,6 +114,7 @@ export function describeFields(schema: z.ZodObject, labels: Record<string, strin
         kind: 'number',
         default: hasDefault && typeof def === 'number' ? def : null,
         integer: inner.isInt,
+        nullable,
         ...numberBounds(inner),
       })
     } else if (inner instanceof z.ZodEnum) {
@@ -161,7 +166,7 @@ export function toInput(fields: FormField[], values: FormValues): Record<string,
     const v = values[f.key]
     if (f.kind === 'number') {
       const text = typeof v === 'string' ? v.trim() : ''
-      out[f.key] = text === '' ? Number.NaN : Number(text)
+      out[f.key] = text === '' ? (f.nullable ? null : Number.NaN) : Number(text)
     } else out[f.key] = v
   }
   return out
