@@ -6,32 +6,23 @@
  * their overlap, and the user view recommends from the user vector.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkbench, type Workbench } from '../src/main/app'
-import { memoryTransport } from '../src/main/api/memory'
-import { createApiClient, type WorkbenchApi } from '../src/shared/api'
+import type { Workbench } from '../src/main/app'
+import type { WorkbenchApi } from '../src/shared/api'
 import type { Dataset } from '../src/shared/schemas'
 import type { Run } from '../src/shared/train'
-import { tempDir } from './helpers/tmp'
+import { sampleWorld, type SampleWorld } from './helpers/world'
 
-let tmp: ReturnType<typeof tempDir>
+let world: SampleWorld
 let wb: Workbench
 let api: WorkbenchApi
 let ratings: Dataset
 let library: Dataset
 
 beforeAll(async () => {
-  tmp = tempDir()
-  wb = createWorkbench({ dataDir: tmp.dir, samples: false })
-  api = createApiClient(memoryTransport(wb.handlers, wb.events))
-  const done = await wb.jobs.wait((await api.addSampleDatasets({})).id)
-  const all = await Promise.all((done.result!.datasetIds as number[]).map((id) => api.getDataset({ id })))
-  ratings = all.find((d) => d.options.sample === 'ratings')!
-  library = all.find((d) => d.options.sample === 'library')!
+  world = await sampleWorld()
+  ;({ wb, api, ratings, library } = world)
 })
-afterAll(() => {
-  wb.close()
-  tmp.cleanup()
-})
+afterAll(() => world.close())
 
 async function train(dataset: Dataset, params: Record<string, unknown>): Promise<Run> {
   const run = await api.startRun({ datasetId: dataset.id, params: params as never, engine: 'auto', threads: 1, name: null })

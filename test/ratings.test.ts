@@ -6,33 +6,24 @@
  * from the stored model.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkbench, type Workbench } from '../src/main/app'
-import { memoryTransport } from '../src/main/api/memory'
-import { ApiError, createApiClient, type WorkbenchApi } from '../src/shared/api'
+import type { Workbench } from '../src/main/app'
+import { ApiError, type WorkbenchApi } from '../src/shared/api'
 import { comparisonCsv, type RatingModelParams } from '../src/shared/ratings'
 import type { Dataset } from '../src/shared/schemas'
 import type { Run } from '../src/shared/train'
-import { tempDir } from './helpers/tmp'
+import { sampleWorld, type SampleWorld } from './helpers/world'
 
-let tmp: ReturnType<typeof tempDir>
+let world: SampleWorld
 let wb: Workbench
 let api: WorkbenchApi
 let ratings: Dataset
 let library: Dataset
 
 beforeAll(async () => {
-  tmp = tempDir()
-  wb = createWorkbench({ dataDir: tmp.dir, samples: false })
-  api = createApiClient(memoryTransport(wb.handlers, wb.events))
-  const done = await wb.jobs.wait((await api.addSampleDatasets({})).id)
-  const all = await Promise.all((done.result!.datasetIds as number[]).map((id) => api.getDataset({ id })))
-  ratings = all.find((d) => d.options.sample === 'ratings')!
-  library = all.find((d) => d.options.sample === 'library')!
+  world = await sampleWorld()
+  ;({ wb, api, ratings, library } = world)
 })
-afterAll(() => {
-  wb.close()
-  tmp.cleanup()
-})
+afterAll(() => world.close())
 
 const SPLIT = { split: 'random', testRatio: 0.2, splitSeed: 3 } as const
 

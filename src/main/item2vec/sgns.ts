@@ -144,7 +144,8 @@ export async function trainSgns(seqs: SgnsSequences, nItems: number, params: Sgn
   // rows padded to a multiple of 4 floats. In a shared WebAssembly.Memory for the SIMD kernel.
   const stride = Math.ceil(dim / 4) * 4
   const rowBytes = stride * 4
-  const scratchBytes = rowBytes + Math.ceil(((p.negatives + 1) * 4) / 16) * 16
+  // Per-thread scratch in whole cache lines, plus one spare: threads never write to the same line.
+  const scratchBytes = Math.ceil((rowBytes + (p.negatives + 1) * 4) / 64) * 64 + 64
   const syn0At = Math.ceil((TABLES_END + threads * scratchBytes) / 64) * 64
   const syn1At = syn0At + nItems * rowBytes
   const arenaBytes = syn1At + nItems * rowBytes
@@ -497,9 +498,9 @@ export function sgnsThreadProgram() {
       return { sigmoid, lossPos, lossNeg }
     },
 
-    /** Doubles per thread in the stats buffer, a multiple of 8 (64 bytes): threads never share a cache line. */
+    /** Doubles per thread in the stats buffer: whole cache lines plus a spare one, so threads never write to the same line. */
     statsStride(epochs: number): number {
-      return Math.ceil((STATS_HEAD + 2 * epochs) / 8) * 8
+      return Math.ceil((STATS_HEAD + 2 * epochs) / 8) * 8 + 8
     },
 
     /** The tables into the arena, for the SIMD kernel. */
