@@ -597,7 +597,12 @@ class Cli {
           direction: v.farthest ? 'farthest' : 'nearest',
           method: (v.method ?? 'auto') as never,
         })
-        this.print(r, () => [`${r.scoreName} (${r.method}, ${r.tookMs.toFixed(1)} ms):`, ...r.items.map((x) => `  ${x.score.toFixed(4)}  ${x.entity.label}`)].join('\n'))
+        this.print(r, () =>
+          [
+            `${r.scoreName} (${r.method}, ${r.tookMs.toFixed(1)} ms); shared = how many of the query's ${num(r.queryLinks)} links each one shares:`,
+            ...r.items.map((x) => `  ${x.score.toFixed(4)}  shared ${String(x.overlap).padStart(4)}  ${x.entity.label}`),
+          ].join('\n'),
+        )
         return 0
       }
       case 'record': {

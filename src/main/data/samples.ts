@@ -427,6 +427,8 @@ const FACTORS = 5
 const GLOBAL_MEAN = 3.5
 const N_USERS = 1000
 const N_MOVIES = 600
+/** Share of a user's movies chosen from their favourite factor's genre (the rest by overall popularity). */
+const TASTE_SHARE = 0.6
 
 /** The genres each planted factor stands for. */
 export const FACTOR_GENRES: readonly (readonly string[])[] = [
@@ -514,10 +516,16 @@ export function generateRatings(seed = RATINGS_SEED): RatingsSample {
   const sample: RatingsSample = { seed, noiseSd: NOISE_SD, factors: FACTORS, globalMean: GLOBAL_MEAN, userBias, userFactors, movies, ratings: [] }
 
   const byPopularity = rng.shuffle(movies.map((m) => m.id))
+  const byGenre = Array.from({ length: FACTORS }, (_, f) => byPopularity.filter((id) => movies[id - 1]!.primaryFactor === f))
   for (let user = 1; user <= N_USERS; user++) {
     const count = Math.min(200, Math.max(20, Math.round(Math.exp(Math.log(44) + 0.5 * rng.normal()))))
     const chosen = new Set<number>()
-    while (chosen.size < count) chosen.add(byPopularity[rng.skewed(N_MOVIES, 1.8)]!)
+    // Taste drives what a user watches: mostly movies of their strongest factor's genre (by
+    // popularity within it), the rest anything popular, so histories carry the planted structure.
+    const p = userFactors[user - 1]!
+    const favourite = p.indexOf(Math.max(...p))
+    const theirs = byGenre[favourite]!
+    while (chosen.size < count) chosen.add(rng.chance(TASTE_SHARE) ? theirs[rng.skewed(theirs.length, 1.5)]! : byPopularity[rng.skewed(N_MOVIES, 1.8)]!)
     let t = Date.UTC(2015, 0, 1) / 1000 + rng.int(3 * 365 * 86400)
     for (const movie of chosen) {
       t += 60 + rng.int(3 * 86400)
