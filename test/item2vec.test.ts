@@ -47,11 +47,13 @@ describe('item2vec runs', () => {
     expect(e.hitRate).not.toBeNull()
     expect(e.ndcg).not.toBeNull()
     expect(e.testCount).toBe(ratings.stats!.left.count)
-    // No quality threshold here: the sample's users pick movies by popularity, not by taste, so
-    // sequences carry little beyond popularity (measured: item2vec HR@10 0.029, MF 0.022, the
-    // popularity ranking 0.08). Recovering planted structure is tested on planted-cluster histories
-    // in src/main/item2vec/sgns.test.ts.
-    expect(e.hitRate!).toBeGreaterThanOrEqual(0)
+    // The sample's users pick 60 % of their movies from their favourite genre (the rest by
+    // popularity): ranking every unseen item, item2vec puts the left-out one above a random
+    // unseen item far more often than chance (measured AUC 0.72; MF, which predicts ratings
+    // rather than what is watched, 0.58). Planted clusters are recovered almost perfectly on
+    // synthetic histories (src/main/item2vec/sgns.test.ts).
+    expect(e.auc!).toBeGreaterThan(0.65)
+    expect(e.auc!).toBeGreaterThan(mf.evaluation!.auc!)
     expect(i2v.hasEmbeddings).toBe(true)
     const c = await api.compareRuns({ datasetId: ratings.id, splitKey: 'leave-last-out' })
     expect(c.rows.map((r) => r.runId).sort()).toEqual([i2v.id, mf.id].sort())
