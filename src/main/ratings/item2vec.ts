@@ -54,7 +54,7 @@ export const fitItem2vec: Fitter<Item2vecParams> = async (data, params, ctx) => 
     },
   )
   const users = userVectors(result.vectors, params.dim, seqs, params.userVectors, params.sifA, data.nUsers)
-  const predictor = new Item2vecPredictor(data.nUsers, data.nItems, params.dim, users, result.vectors, { wordsPerSec: result.wordsPerSec, effectiveWords: result.effectiveWords, sequences: nSeq })
+  const predictor = new Item2vecPredictor(data.nUsers, data.nItems, params.dim, users, result.vectors, { wordsPerSec: result.wordsPerSec, effectiveWords: result.effectiveWords, sequences: nSeq, kernel: result.kernel })
   // The per-epoch losses, for the run's charts (the trainer runs all epochs in one go).
   const wordsPerEpoch = result.effectiveWords / params.epochs
   for (let e = 0; e < result.lossPerEpoch.length; e++) {

@@ -53,7 +53,10 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   const data: RatingData = { nUsers, nItems, train: split.train, validation: split.validation, scale: split.scale }
 
   const engineName = ratingEngineFor(params.model, requested)
+  const threads = run.threads === 0 ? cpus().length : run.threads
   const info = await engineInfo(engineName)
+  // item2vec is the one CPU model that trains on several threads (Hogwild), in WebAssembly SIMD.
+  if (params.model === 'item2vec') Object.assign(info, { threads, backend: 'wasm-simd' })
   const epochs = 'epochs' in params ? params.epochs : 1
   runs.truncateMetrics(db, run.id, 0)
   runs.markRunning(db, run.id, info, 1, epochs)
@@ -93,7 +96,7 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   }
 
   const ctx: FitContext = {
-    threads: run.threads === 0 ? cpus().length : run.threads,
+    threads,
     engine: engineName,
     onProgress: (fraction, message, values) => {
       if (values) {
@@ -148,6 +151,8 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   const fit = await fitterFor(params.model, engineName)
   const predictor: Predictor = await fit(data, params, ctx)
   const fitSec = wall()
+  const kernel = predictor.save().header.kernel
+  if (typeof kernel === 'string') runs.setEngine(db, run.id, { ...info, backend: kernel })
 
   reporter.progress({ done: epochs, total: epochs, unit: 'steps', message: 'Evaluating on the test ratings' }, true)
   const e0 = performance.now()

@@ -117,6 +117,11 @@ export function markRunning(db: Db, id: number, engine: EngineInfo, stepsPerEpoc
   ).run(JSON.stringify(engine), stepsPerEpoch, totalSteps, nowIso(), id)
 }
 
+/** What the run really used, once it is known (e.g. the kernel a trainer picked). */
+export function setEngine(db: Db, id: number, engine: EngineInfo): void {
+  db.prepare('UPDATE runs SET engine = ? WHERE id = ?').run(JSON.stringify(engine), id)
+}
+
 export interface EpochUpdate {
   epoch: number
   step: number

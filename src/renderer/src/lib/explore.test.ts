@@ -73,6 +73,7 @@ describe('column defaults', () => {
   it('ticks label and genre for books; the first column otherwise', () => {
     expect(defaultExportColumns(['key', 'label', 'author', 'genre', 'pages'])).toEqual(['label', 'genre'])
     expect(defaultExportColumns(['key', 'title'])).toEqual(['key'])
+    expect(defaultExportColumns(['label', 'key', 'frequency', 'title', 'genres', 'year'])).toEqual(['label', 'genres'])
   })
 
   it('colours by a genre-like column first', () => {

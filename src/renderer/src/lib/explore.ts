@@ -78,7 +78,7 @@ export function pagesFor(from: number, to: number, size: number): number[] {
 
 /** Export columns ticked by default: the label, and a genre column when the data has one (books). */
 export function defaultExportColumns(columns: readonly string[]): string[] {
-  const want = ['label', 'genre']
+  const want = ['label', 'genre', 'genres']
   const picked = columns.filter((c) => want.includes(c.toLowerCase()))
   return picked.length ? picked : columns.slice(0, 1)
 }

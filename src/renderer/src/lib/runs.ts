@@ -27,13 +27,13 @@ export function isRatingRun(r: Pick<Run, 'params'>): r is Pick<Run, 'params'> & 
 
 /**
  * Runs whose user/item (left/right) tables are stored as embeddings, so they can be
- * explored (the pair model, MF, deep MF, AutoRec). A run still training has none yet:
+ * explored (the pair model, MF, deep MF, AutoRec, item2vec). A run still training has none yet:
  * then the model says whether it will.
  */
 export function hasEmbeddings(r: Pick<Run, 'params' | 'hasEmbeddings' | 'status'>): boolean {
   if (r.status === 'succeeded') return r.hasEmbeddings
   const m = r.params.model
-  return m === 'entity-pairs' || m === 'mf' || m === 'deep-mf' || m === 'autorec'
+  return m === 'entity-pairs' || m === 'mf' || m === 'deep-mf' || m === 'autorec' || m === 'item2vec'
 }
 
 /** The model's second line: the pair model's variant, a rating model's key settings. */
