@@ -125,13 +125,19 @@ export async function benchRatings(opts: { quick: boolean }): Promise<BenchRow[]
     { name: 'U-AutoRec, tfjs engine', params: { model: 'autorec', orientation: 'user' } },
     { name: 'RBM-CF, user-based', params: { model: 'rbm', orientation: 'user' } },
   ]
+  // The pair benches above leave TensorFlow.js on whichever backend they timed last (possibly
+  // the plain cpu one); a run's worker starts fresh and takes the best, so take it here too.
+  const { detectBackends, selectBackend } = await import('../src/main/train/tfjs/backends')
+  const best = (await detectBackends()).find((b) => b.available)
+  if (best) await selectBackend(best.backend as never)
   let familyRef: number | null = null
   for (const f of opts.quick ? families.slice(0, 4) : families) {
     const params = Schema.parse(f.params) as RatingModelParams
     try {
       const t = await timeFit(params, data, test, f.engine ?? 'sparse')
       familyRef ??= t.seconds
-      rows.push({ group: famGroup, name: f.name, value: t.seconds, unit: 's', ratio: t.seconds / familyRef, note: `test RMSE ${t.testRmse.toFixed(4)}${t.epochs ? `, ${t.epochs} epochs` : ''}` })
+      const backend = (f.engine ?? ratingEngineFor(params.model, 'sparse')) === 'tfjs' ? `, ${best?.backend ?? 'tfjs'} backend` : ''
+      rows.push({ group: famGroup, name: f.name, value: t.seconds, unit: 's', ratio: t.seconds / familyRef, note: `test RMSE ${t.testRmse.toFixed(4)}${t.epochs ? `, ${t.epochs} epochs` : ''}${backend}` })
     } catch (e) {
       rows.push({ group: famGroup, name: f.name, value: Number.NaN, unit: 's', ratio: null, note: `failed: ${e instanceof Error ? e.message : String(e)}` })
     }
