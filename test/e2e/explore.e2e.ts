@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Dataset, Entity } from '../../src/shared/schemas'
 import type { Run } from '../../src/shared/train'
 import { readProjectorFolder } from '../../src/main/export/projector-parse'
-import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App } from './harness'
+import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App, pageApi } from './harness'
 
 let app: App
 let browser: Awaited<ReturnType<typeof launchBrowser>>
@@ -20,17 +20,7 @@ let problems: string[]
 let run: Run
 let library: Dataset
 
-function api<T>(method: string, input: unknown): Promise<T> {
-  return page.evaluate(
-    async ([m, body]) => {
-      const res = await fetch(`/api/${m}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-      const json = (await res.json()) as { result?: unknown; error?: { message: string } }
-      if (!res.ok) throw new Error(json.error?.message ?? String(res.status))
-      return json.result
-    },
-    [method, input] as const,
-  ) as Promise<T>
-}
+const api = <T>(method: string, input: unknown): Promise<T> => pageApi<T>(page, method, input)
 
 beforeAll(async () => {
   app = await startServer()

@@ -101,3 +101,16 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
     await new Promise((r) => setTimeout(r, 200))
   }
 }
+
+/** Call the API from the page, as the app does (the page's cookie carries the token). */
+export function pageApi<T>(page: Page, method: string, input: unknown): Promise<T> {
+  return page.evaluate(
+    async ([m, body]) => {
+      const res = await fetch(`/api/${m}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+      const json = (await res.json()) as { result?: unknown; error?: { message: string } }
+      if (!res.ok) throw new Error(json.error?.message ?? String(res.status))
+      return json.result
+    },
+    [method, input] as const,
+  ) as Promise<T>
+}

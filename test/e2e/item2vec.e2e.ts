@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readProjectorFolder } from '../../src/main/export/projector-parse'
 import type { Dataset } from '../../src/shared/schemas'
 import type { Run } from '../../src/shared/train'
-import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App } from './harness'
+import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App, pageApi } from './harness'
 
 let app: App
 let browser: Awaited<ReturnType<typeof launchBrowser>>
@@ -21,17 +21,7 @@ let page: Page
 let problems: string[]
 let ratings: Dataset
 
-function api<T>(method: string, input: unknown): Promise<T> {
-  return page.evaluate(
-    async ([m, body]) => {
-      const res = await fetch(`/api/${m}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-      const json = (await res.json()) as { result?: unknown; error?: { message: string } }
-      if (!res.ok) throw new Error(json.error?.message ?? String(res.status))
-      return json.result
-    },
-    [method, input] as const,
-  ) as Promise<T>
-}
+const api = <T>(method: string, input: unknown): Promise<T> => pageApi<T>(page, method, input)
 
 const base = () => app.url.split('/?')[0]!
 

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Entity } from '../../src/shared/schemas'
 import type { Run } from '../../src/shared/train'
-import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App } from './harness'
+import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App, pageApi } from './harness'
 
 let app: App
 let browser: Awaited<ReturnType<typeof launchBrowser>>
@@ -30,18 +30,7 @@ afterAll(async () => {
   await app?.stop()
 })
 
-/** Call the API from the page (its cookie carries the token). */
-function api<T>(method: string, input: unknown): Promise<T> {
-  return page.evaluate(
-    async ([m, body]) => {
-      const res = await fetch(`/api/${m}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-      const json = (await res.json()) as { result?: unknown; error?: { message: string } }
-      if (!res.ok) throw new Error(json.error?.message ?? String(res.status))
-      return json.result
-    },
-    [method, input] as const,
-  ) as Promise<T>
-}
+const api = <T>(method: string, input: unknown): Promise<T> => pageApi<T>(page, method, input)
 
 /** The training worker: the server's child process running worker.js. */
 function workerPids(): number[] {
