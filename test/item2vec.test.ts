@@ -86,6 +86,20 @@ describe('item2vec runs', () => {
     expect(info.dim).toBe(16)
   })
 
+  it('trains small data on one deterministic thread even when all cores are allowed: the same seed repeats the run', async () => {
+    const params = { model: 'item2vec', dim: 16, epochs: 3 }
+    const runOn = async () => {
+      const r = await api.startRun({ datasetId: ratings.id, params: params as never, engine: 'auto', threads: 0, name: null })
+      await wb.jobs.wait(r.jobId!)
+      return api.getRun({ id: r.id })
+    }
+    const [a, b] = [await runOn(), await runOn()]
+    expect(a.engine).toMatchObject({ engine: 'sparse', threads: 1 })
+    expect(a.engine!.backend).toMatch(/wasm-simd|js/)
+    expect(b.evaluation!.ndcg).toBe(a.evaluation!.ndcg)
+    expect(b.evaluation!.auc).toBe(a.evaluation!.auc)
+  })
+
   it('refuses filters that leave nothing to train on, with a reason', async () => {
     const run = await api.startRun({ datasetId: ratings.id, params: { model: 'item2vec', minSequenceLength: 1000 } as never, engine: 'auto', threads: 1, name: null })
     await wb.jobs.wait(run.jobId!)

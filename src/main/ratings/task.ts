@@ -151,8 +151,8 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   const fit = await fitterFor(params.model, engineName)
   const predictor: Predictor = await fit(data, params, ctx)
   const fitSec = wall()
-  const kernel = predictor.save().header.kernel
-  if (typeof kernel === 'string') runs.setEngine(db, run.id, { ...info, backend: kernel })
+  const { kernel, threads: used } = predictor.save().header
+  if (typeof kernel === 'string') runs.setEngine(db, run.id, { ...info, backend: kernel, ...(typeof used === 'number' ? { threads: used } : {}) })
 
   reporter.progress({ done: epochs, total: epochs, unit: 'steps', message: 'Evaluating on the test ratings' }, true)
   const e0 = performance.now()
