@@ -72,6 +72,7 @@ export const fitItem2vec: Fitter<Item2vecParams> = async (data, params, ctx) => 
 
 export class Item2vecPredictor implements Predictor {
   readonly kind = 'item2vec'
+  readonly trainedWith: { backend?: string; threads?: number } | undefined
   private readonly userNorm: Float32Array
   private readonly itemNorm: Float32Array
 
@@ -83,6 +84,7 @@ export class Item2vecPredictor implements Predictor {
     readonly items: Float32Array,
     readonly info: Record<string, unknown> = {},
   ) {
+    this.trainedWith = typeof info.kernel === 'string' && typeof info.threads === 'number' ? { backend: info.kernel, threads: info.threads } : undefined
     this.userNorm = norms(users, nUsers, dim)
     this.itemNorm = norms(items, nItems, dim)
   }

@@ -85,6 +85,8 @@ export interface Predictor {
   /** Ranking scores of every item for one user into out (length nItems): higher = recommend first. */
   scoreUser(user: number, out: Float32Array): void
   save(): SavedModel
+  /** What the fit actually ran on, when the trainer chose it (e.g. item2vec's kernel and threads): the run records it. */
+  readonly trainedWith?: { backend?: string; threads?: number }
   /** Tables to store as the run's embeddings (left = users, right = items), when the model has them. */
   embeddings?(): { left?: Table; right?: Table }
 }

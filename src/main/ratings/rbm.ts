@@ -48,7 +48,7 @@
 import type { RbmParams } from '../../shared/ratings'
 import { Random } from '../lib/random'
 import { expectKind } from './baselines'
-import { buildCsr, type Csr } from './knn'
+import { buildCsr, type Csr } from './csr'
 import type { Fitter, Loader, Predictor, RatingTriples, SavedModel } from './model'
 
 /** At most this many distinct training ratings are used as levels as they are. */

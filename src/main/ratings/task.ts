@@ -55,8 +55,6 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   const engineName = ratingEngineFor(params.model, requested)
   const threads = run.threads === 0 ? cpus().length : run.threads
   const info = await engineInfo(engineName)
-  // item2vec is the one CPU model that trains on several threads (Hogwild), in WebAssembly SIMD.
-  if (params.model === 'item2vec') Object.assign(info, { threads, backend: 'wasm-simd' })
   const epochs = 'epochs' in params ? params.epochs : 1
   runs.truncateMetrics(db, run.id, 0)
   runs.markRunning(db, run.id, info, 1, epochs)
@@ -151,8 +149,7 @@ export async function runRatingTask(db: Db, run: Run, requested: 'sparse' | 'tfj
   const fit = await fitterFor(params.model, engineName)
   const predictor: Predictor = await fit(data, params, ctx)
   const fitSec = wall()
-  const { kernel, threads: used } = predictor.save().header
-  if (typeof kernel === 'string') runs.setEngine(db, run.id, { ...info, backend: kernel, ...(typeof used === 'number' ? { threads: used } : {}) })
+  if (predictor.trainedWith) runs.setEngine(db, run.id, { ...info, ...predictor.trainedWith })
 
   reporter.progress({ done: epochs, total: epochs, unit: 'steps', message: 'Evaluating on the test ratings' }, true)
   const e0 = performance.now()

@@ -19,6 +19,7 @@ import { LruCache, runStamp } from '../recommend/cache'
 import type { Db } from '../store/db'
 import { getDataset, getEntity, readInteractions } from '../store/datasets'
 import { loadEmbedding, loadRatingModel } from '../store/runs'
+import { buildCsr } from './csr'
 import type { Predictor, RatingTriples } from './model'
 import { loadPredictor } from './models'
 import { deserializeModel } from './serialize'
@@ -77,7 +78,7 @@ async function runState(db: Db, run: Run): Promise<RunState> {
     parts: { train: split.train, validation: split.validation, test: split.test },
     interactions,
     itemTable,
-    columns: itemTable ? null : itemColumns(split.train, nItems),
+    columns: itemTable ? null : itemColumns(split.train, nUsers, nItems),
   }
   cache.set(key, state)
   return state
@@ -172,20 +173,8 @@ function similarity(s: RunState, a: number, b: number): number {
 }
 
 /** CSR of the training ratings by item, users ascending, each column centred on the item's mean. */
-export function itemColumns(t: RatingTriples, nItems: number): NonNullable<RunState['columns']> {
-  const count = new Int32Array(nItems + 1)
-  for (let k = 0; k < t.n; k++) count[t.item[k]! + 1]!++
-  const start = new Int32Array(nItems + 1)
-  for (let i = 0; i < nItems; i++) start[i + 1] = start[i]! + count[i + 1]!
-  const fill = start.slice(0, nItems)
-  const order = Array.from({ length: t.n }, (_, k) => k).sort((x, y) => t.user[x]! - t.user[y]!)
-  const user = new Int32Array(t.n)
-  const value = new Float32Array(t.n)
-  for (const k of order) {
-    const p = fill[t.item[k]!]!++
-    user[p] = t.user[k]!
-    value[p] = t.rating[k]!
-  }
+export function itemColumns(t: RatingTriples, nUsers: number, nItems: number): NonNullable<RunState['columns']> {
+  const { ptr: start, index: user, value } = buildCsr(t, nUsers, nItems, 'item')
   const norm = new Float32Array(nItems)
   for (let i = 0; i < nItems; i++) {
     const a = start[i]!

@@ -28,6 +28,9 @@
  */
 import type { EngineInfo, Optimizer } from '../../shared/train'
 
+/** Adam's constants, as above (tfjs' defaults but ε = 1e-7): every Adam in the app uses these. */
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const
+
 export interface PairModelConfig {
   variant: 'classification' | 'regression'
   dim: number

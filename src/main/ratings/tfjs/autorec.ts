@@ -74,12 +74,12 @@
  */
 import type * as tfjs from '@tensorflow/tfjs'
 import type { AutoRecParams } from '../../../shared/ratings'
+import { ADAM } from '../../train/engine'
 import { Random } from '../../lib/random'
 import { meanRating, type Fitter, type Loader, type Predictor, type RatingTriples, type SavedModel, type Table } from '../model'
 import { ACTIVATIONS, activationFn, applyActivation, checkIds, checkLoss, checkRatingData, checkUser, glorotUniform, minimizeStep, openTfjs, SavedReader, identityOrder, shuffleInPlace, type Activation } from './common'
 
 export const AUTOREC_KIND = 'autorec'
-export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const
 
 export type Orientation = 'item' | 'user'
 const ORIENTATIONS: readonly Orientation[] = ['item', 'user']

@@ -27,6 +27,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs'
 import type { DeepMfParams } from '../../../shared/ratings'
+import { ADAM } from '../../train/engine'
 import { Random } from '../../lib/random'
 import { meanRating, type Fitter, type Loader, type Predictor, type SavedModel, type Table } from '../model'
 import { ACTIVATIONS, activationFn, applyActivation, checkIds, checkLoss, checkRatingData, checkUser, glorotUniform, minimizeStep, normalArray, openTfjs, SavedReader, identityOrder, shuffleInPlace, type Activation } from './common'
@@ -34,7 +35,6 @@ import { ACTIVATIONS, activationFn, applyActivation, checkIds, checkLoss, checkR
 export const DEEP_MF_KIND = 'deep-mf'
 /** Standard deviation of the initial embeddings. */
 export const EMBEDDING_INIT_STD = 0.05
-export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const
 
 /** "64, 32" → [64, 32]; every size ≥ 1. */
 export function parseHidden(hidden: string): number[] {

@@ -20,14 +20,14 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { EngineInfo } from '../../../shared/train'
-import type { Batch, EngineOptions, EngineState, PairEngine, PairModelConfig, PairTables, StepResult } from '../engine'
+import { ADAM, type Batch, type EngineOptions, type EngineState, type PairEngine, type PairModelConfig, type PairTables, type StepResult } from '../engine'
 import { releaseBackend, selectBackend, type TfjsBackendChoice } from './backends'
 
 export interface TfjsEngineOptions extends EngineOptions {
   backend?: TfjsBackendChoice
 }
 
-export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const
+export { ADAM }
 export const ADAGRAD_INITIAL = 0.1
 const NORM_EPSILON = 1e-12
 
