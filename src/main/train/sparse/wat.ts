@@ -6,9 +6,11 @@
  *
  * Supported: `(module …)` with imports of one memory and of functions,
  * `(func $name (export "name") (param $p t)… (result t)? (local $l t)… body)`
- * where the body is FLAT instructions (no folded `(i32.add …)` forms);
- * `block`/`loop`/`if` with an optional `$label` and no result type, `else`,
- * `end`, `br`/`br_if` by label, `call $f`, locals by name, memory accesses
+ * where the body is flat instructions, folded ones — `(i32.add (local.get $a)
+ * (i32.const 4))`, `(i32.load offset=8 (local.get $p))`: operands first, then
+ * the instruction with its immediates — or a mix; `block`/`loop`/`if` with an
+ * optional `$label` and no result type, flat (`else`, `end`) or folded
+ * (`(block $l …)`, `(if (cond) (then …) (else …))`), `br`/`br_if` by label, `call $f`, locals by name, memory accesses
  * with `offset=`/`align=`, numeric constants and the f32x4 SIMD subset in
  * OPCODES below. Anything else is an error naming the token.
  */
@@ -328,18 +330,50 @@ export function assembleWat(text: string): Uint8Array {
   return new Uint8Array(out)
 }
 
+/** Folded instructions → the flat sequence they stand for (flat tokens pass through). */
+export function unfold(items: SExpr[]): string[] {
+  const out: string[] = []
+  for (const it of items) {
+    if (typeof it === 'string') {
+      out.push(it)
+      continue
+    }
+    const [head, ...rest] = it
+    if (typeof head !== 'string') throw new Error(`wat: expected an instruction, got ${JSON.stringify(it)}`)
+    if (head === 'result') throw new Error('wat: block results are not supported: use locals')
+    const isBlock = head === 'block' || head === 'loop' || head === 'if'
+    const label = isBlock && typeof rest[0] === 'string' && rest[0].startsWith('$') ? [rest.shift() as string] : []
+    if (head === 'block' || head === 'loop') out.push(head, ...label, ...unfold(rest), 'end')
+    else if (head === 'if') {
+      const then = rest.findIndex((x) => isList(x, 'then'))
+      if (then < 0) throw new Error('wat: folded if without (then …)')
+      const otherwise = rest[then + 1]
+      if (rest.length > then + (otherwise === undefined ? 1 : 2) || (otherwise !== undefined && !isList(otherwise, 'else'))) {
+        throw new Error('wat: folded if: only (then …) and (else …) may follow the condition')
+      }
+      out.push(...unfold(rest.slice(0, then)), 'if', ...label, ...unfold((rest[then] as SExpr[]).slice(1)))
+      if (otherwise !== undefined) out.push('else', ...unfold((otherwise as SExpr[]).slice(1)))
+      out.push('end')
+    } else {
+      let n = 0
+      while (n < rest.length && typeof rest[n] === 'string') n++
+      out.push(...unfold(rest.slice(n)), head, ...(rest.slice(0, n) as string[]))
+    }
+  }
+  return out
+}
+
 function encodeBody(f: Func, funcIndex: Map<string, number>, out: number[]): void {
   const localIndex = new Map(f.locals.map((l, i) => [l.name, i]))
   const labels: (string | null)[] = []
-  const toks = f.body
+  const toks = unfold(f.body)
   let i = 0
-  const next = (): SExpr | undefined => toks[i++]
+  const next = (): string | undefined => toks[i++]
   const fail = (msg: string): never => {
     throw new Error(`wat: ${f.name}: ${msg}`)
   }
   while (i < toks.length) {
     const op = next()
-    if (typeof op !== 'string') fail(`folded instructions are not supported: ${JSON.stringify(op)}`)
     const def = OPCODES[op as string] ?? fail(`unknown instruction ${op as string}`)
     const [bytes, imm] = def
     out.push(...bytes)
@@ -385,7 +419,6 @@ function encodeBody(f: Func, funcIndex: Map<string, number>, out: number[]): voi
           labels.push(a)
           i++
         } else labels.push(null)
-        if (isList(toks[i], 'result')) fail('block results are not supported: use locals')
         out.push(0x40)
         break
       }
