@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PairSet } from '../lib/pairset'
+import { PairFilter, PairSet } from '../lib/pairset'
 import { Random } from '../lib/random'
 import { Vocab } from './vocab'
 
@@ -66,5 +66,32 @@ describe('PairSet', () => {
     expect(set.size).toBe(reference.size)
     expect(set.has(0, 0)).toBe(reference.has(0))
     expect(set.has(5000, 5000)).toBe(false)
+  })
+})
+
+describe('PairFilter', () => {
+  it('never misses an added pair, and passes few others (about 1 − e^(−1/16) ≈ 6 %)', () => {
+    const rng = new Random(4)
+    const n = 50_000
+    const filter = new PairFilter(n)
+    const set = new PairSet(n)
+    while (set.size < n) {
+      const l = rng.int(5000), r = rng.int(5000)
+      if (set.add(l, r)) filter.add(l, r)
+    }
+    let missed = 0, passed = 0, absent = 0
+    for (let l = 0; l < 5000; l += 7) {
+      for (let r = 0; r < 5000; r += 3) {
+        if (set.has(l, r)) missed += filter.mayHave(l, r) ? 0 : 1
+        else {
+          absent++
+          passed += filter.mayHave(l, r) ? 1 : 0
+        }
+      }
+    }
+    expect(missed).toBe(0)
+    // 50,000 pairs in 2^20 bits: 1 − e^(−50000/1048576) ≈ 4.7 %
+    expect(passed / absent).toBeGreaterThan(0.03)
+    expect(passed / absent).toBeLessThan(0.065)
   })
 })

@@ -12,7 +12,7 @@
  * which makes a resumed run draw exactly the batches an uninterrupted run
  * would have.
  */
-import { PairSet } from '../lib/pairset'
+import { PairFilter, PairSet } from '../lib/pairset'
 import { Random } from '../lib/random'
 import type { Batch } from './engine'
 
@@ -31,6 +31,8 @@ export class PairSampler {
   readonly positivesPerBatch: number
   readonly batchSize: number
   private readonly truePairs: PairSet
+  /** In front of truePairs: answers most negatives from cache (same decisions, no false negatives). */
+  private readonly maybeTrue: PairFilter
   private readonly order: Int32Array
   private rng: Random
   private cursor = 0
@@ -49,7 +51,11 @@ export class PairSampler {
     this.stepsPerEpoch = Math.floor(n / this.positivesPerBatch)
     this.batchSize = this.positivesPerBatch * (1 + opts.negativeRatio)
     this.truePairs = new PairSet(n)
-    for (let i = 0; i < n; i++) this.truePairs.add(left[i]!, right[i]!)
+    this.maybeTrue = new PairFilter(n)
+    for (let i = 0; i < n; i++) {
+      this.truePairs.add(left[i]!, right[i]!)
+      this.maybeTrue.add(left[i]!, right[i]!)
+    }
     this.order = new Int32Array(n)
     this.negativeLabel = opts.variant === 'classification' ? 0 : -1
     this.rng = new Random(opts.seed)
@@ -87,7 +93,7 @@ export class PairSampler {
     for (let q = 0; q < negatives; q++, k++) {
       let l = this.rng.int(this.nLeft)
       let r = this.rng.int(this.nRight)
-      for (let tries = 0; tries < MAX_REDRAWS && this.truePairs.has(l, r); tries++) {
+      for (let tries = 0; tries < MAX_REDRAWS && this.maybeTrue.mayHave(l, r) && this.truePairs.has(l, r); tries++) {
         l = this.rng.int(this.nLeft)
         r = this.rng.int(this.nRight)
       }
