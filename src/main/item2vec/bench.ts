@@ -14,8 +14,22 @@
  *             that of the prefix (a full epoch runs at the same per-word
  *             cost; the note says so).
  * Each is timed after a short warm-up in the calling thread; "1 thread" is
- * the deterministic mode, "N threads" the Hogwild workers (worker start-up
- * included). Never asserts; timings depend on the machine.
+ * the deterministic mode, "N threads" the calling thread plus N − 1 Hogwild
+ * workers (worker start-up included). Never asserts; timings depend on the
+ * machine.
+ *
+ * Measured (2-core AMD EPYC VM, Node 20, 5 runs, 4 --quick; ranges), effective words/s:
+ *                    1 thread      2 threads
+ *   100k set         500–740k      480–640k    (1,000 items: every row shared, lines bounce)
+ *   10M set          280–360k      405–445k    (the two vCPUs far apart: a line crosses in ~230 ns)
+ * When the host placed the vCPUs on a shared cache (~50 ns a line), 2 threads
+ * ran 600–640k on 1,000,000 interactions of the same 50,000 items. The
+ * machine is noisy: compare runs made back to back.
+ * Before the whole loop moved into WebAssembly (a wasm call per pair, the
+ * draws in JS; the threads one share each): 100k 450–550k / 320–345k, 10M
+ * 230–285k / 350–375k. The 10M set's 50,000 items are nearly equally
+ * popular, so the ~30 syn1neg rows a word reads come from memory, not cache
+ * (with negatives from 800 items instead it runs at the 100k set's rate).
  *
  *   npx tsx src/main/item2vec/bench.ts [--quick]
  */
