@@ -32,11 +32,18 @@
  * summation order (./program.ts). Kernels: WebAssembly SIMD (./simd.ts) where
  * available, else the JS kernels in ./program.ts (the reference).
  *
- * Throughput at tutorial scale (./bench.ts; 2-core AMD EPYC VM, quiet, Node 20,
- * lazy, batches pre-generated): Adam ≈ 2.0–2.5 M examples/s on 1 thread,
- * 3.0–4.0 M on 2; Adagrad ≈ 2.5–2.9 M and 3.8–4.8 M. Plain JS kernels: Adam
- * ≈ 0.44 M / 1.0 M. The rows are random, so memory latency dominates: the
- * kernels touch the next rows ahead to keep many cache misses in flight.
+ * Throughput at tutorial scale (./bench.ts; 2-core AMD EPYC VM, Node 20,
+ * lazy, batches pre-generated, 2026-12): Adam ≈ 2.6–3.1 M examples/s on 1
+ * thread; on 2 threads 3.2–5.1 M — the spread is where the host puts the two
+ * vCPUs: when they share a cache a row written by one thread reaches the
+ * other in ~50 ns, when they don't it takes ~230 ns and 2 threads are only
+ * 1.0–1.1× one (every other row a thread reads was last written by the other
+ * core). Adagrad ≈ 3.6 M / 3.7–4.8 M. Plain JS kernels: Adam ≈ 0.44 M / 1.0 M.
+ * Tried and dropped (no faster on that host, slower on 1 thread): each thread
+ * owning its rows outright and exchanging only gathered copies of the batch's
+ * rows between phases (gather → dot products → scatter → optimizer). The rows
+ * are random, so memory latency dominates: the kernels touch the next rows
+ * ahead to keep many cache misses in flight.
  */
 import { availableParallelism, cpus } from 'node:os'
 import { Worker } from 'node:worker_threads'
