@@ -248,12 +248,14 @@ export const RATING_PRESETS: Partial<Record<RatingModelName, ModelPreset[]>> = {
  * The nominal training speed of item2vec, in (centre item, context item)
  * pairs per second, each with its negatives — at ≤ 150 dimensions and 5
  * negatives. Measured on a 2-core machine with the sample ratings (1,000
- * users × 600 movies): words_per_sec 218 k at 100-d / window 5 (≈ 2.2 M
- * pairs/s), 450 k at 32-d (≈ 4.5 M pairs/s), 44 k at 100-d with the whole
- * sequence as window (≈ 2.1 M pairs/s), 160 k at 300-d. The constant is about
+ * users × 600 movies, 1 thread, 2026-12, the whole loop in WebAssembly):
+ * words_per_sec 585 k at 100-d / window 5 (≈ 5.9 M pairs/s as counted here),
+ * 1.32 M at 32-d (≈ 13 M), 58 k at 100-d with the whole sequence as window
+ * (≈ 2.9 M), 280 k at 300-d; 50,000 nearly equally popular items run at about
+ * half the 100-d rate (their rows come from memory). The constant is about
  * half the slowest of those: estimates err on the long side.
  */
-export const ITEM2VEC_PAIRS_PER_SEC = 1_000_000
+export const ITEM2VEC_PAIRS_PER_SEC = 1_400_000
 
 export interface Item2vecEstimate {
   /** Interactions in the training part (after the split). */
