@@ -456,6 +456,7 @@ function startWorkers(envs: SgnsEnv[]): Workers {
   })
   return {
     async done(poll, signal) {
+      signal?.throwIfAborted() // an abort that came before the listener below would not fire again
       const timer = setInterval(poll, PROGRESS_MS / 2)
       let onAbort: (() => void) | null = null
       try {
