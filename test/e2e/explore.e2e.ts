@@ -195,8 +195,12 @@ describe('exploring a run in the browser', () => {
     const itemsBefore = await page.getByTestId('map-item').count()
     await page.getByTestId('new-map').click()
     await page.getByTestId('map-method').selectOption('tsne')
-    // The most steps allowed: still running when cancelled, however fast the machine.
+    // The most steps allowed, each as slow as the form allows (perplexity 200: ~600 neighbours a
+    // point instead of ~90), so it is still running when cancelled: with the default perplexity
+    // a run reached step ~800 of 5,000 by the cancel, and once, on a loaded machine, finished
+    // first; at 200 the cancel comes at step ~190.
     await page.getByTestId('map-param-iterations').fill('5000')
+    await page.getByTestId('map-param-perplexity').fill('200')
     await page.getByTestId('start-map').click()
     const progress = page.getByTestId('map-progress')
     await progress.waitFor({ timeout: 30_000 })
