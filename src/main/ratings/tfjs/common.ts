@@ -12,7 +12,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs'
 import type { Random } from '../../lib/random'
-import type { RatingData, SavedModel } from '../model'
+import type { RatingData, RatingTriples, SavedModel } from '../model'
 
 export type Tf = typeof tfjs
 
@@ -94,6 +94,34 @@ export function identityOrder(n: number): Int32Array {
   const out = new Int32Array(n)
   for (let k = 0; k < n; k++) out[k] = k
   return out
+}
+
+/** The minibatches of an epoch: `order`'s ratings from `start`, as the three tensors a step takes. */
+export class RatingBatches {
+  private readonly users: Int32Array
+  private readonly items: Int32Array
+  private readonly ratings: Float32Array
+
+  constructor(
+    private readonly train: RatingTriples,
+    batchSize: number,
+  ) {
+    this.users = new Int32Array(batchSize)
+    this.items = new Int32Array(batchSize)
+    this.ratings = new Float32Array(batchSize)
+  }
+
+  /** Ratings order[start, start + size) as (user, item, rating) tensors; the caller disposes them. */
+  tensors(tf: Tf, order: Int32Array, start: number, size: number): [tfjs.Tensor1D, tfjs.Tensor1D, tfjs.Tensor1D] {
+    const { train, users, items, ratings } = this
+    for (let k = 0; k < size; k++) {
+      const e = order[start + k]!
+      users[k] = train.user[e]!
+      items[k] = train.item[e]!
+      ratings[k] = train.rating[e]!
+    }
+    return [tf.tensor1d(users.subarray(0, size), 'int32'), tf.tensor1d(items.subarray(0, size), 'int32'), tf.tensor1d(ratings.subarray(0, size), 'float32')]
+  }
 }
 
 /** Fisher–Yates in place with the seeded stream (each epoch shuffles the previous epoch's order, as ../mf.ts does). */

@@ -30,7 +30,7 @@ import type { DeepMfParams } from '../../../shared/ratings'
 import { ADAM } from '../../train/engine'
 import { Random } from '../../lib/random'
 import { meanRating, type Fitter, type Loader, type Predictor, type SavedModel, type Table } from '../model'
-import { ACTIVATIONS, activationFn, applyActivation, checkIds, checkLoss, checkRatingData, checkUser, glorotUniform, minimizeStep, normalArray, openTfjs, SavedReader, identityOrder, shuffleInPlace, type Activation } from './common'
+import { ACTIVATIONS, activationFn, applyActivation, checkIds, checkLoss, checkRatingData, checkUser, glorotUniform, minimizeStep, normalArray, openTfjs, SavedReader, identityOrder, RatingBatches, shuffleInPlace, type Activation } from './common'
 
 export const DEEP_MF_KIND = 'deep-mf'
 /** Standard deviation of the initial embeddings. */
@@ -100,9 +100,7 @@ export const fitDeepMf: Fitter<DeepMfParams> = async (data, params, ctx) => {
   }
 
   const order = identityOrder(train.n)
-  const users = new Int32Array(B)
-  const items = new Int32Array(B)
-  const ratings = new Float32Array(B)
+  const batches = new RatingBatches(train, B)
   const rng = new Random(params.seed ^ 0x5eed)
   let step = 0
   let predictor: DeepMfPredictor | null = null
@@ -112,15 +110,7 @@ export const fitDeepMf: Fitter<DeepMfParams> = async (data, params, ctx) => {
       let lossSum = 0
       for (let start = 0; start < train.n; start += B) {
         const size = Math.min(B, train.n - start)
-        for (let k = 0; k < size; k++) {
-          const e = order[start + k]!
-          users[k] = train.user[e]!
-          items[k] = train.item[e]!
-          ratings[k] = train.rating[e]!
-        }
-        const uT = tf.tensor1d(users.subarray(0, size), 'int32')
-        const iT = tf.tensor1d(items.subarray(0, size), 'int32')
-        const rT = tf.tensor1d(ratings.subarray(0, size), 'float32')
+        const [uT, iT, rT] = batches.tensors(tf, order, start, size)
         const seed = `${params.seed}:${step++}`
         try {
           const cost = minimizeStep(

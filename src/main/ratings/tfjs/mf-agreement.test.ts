@@ -11,7 +11,8 @@ import { selectBackend } from '../../train/tfjs/backends'
 import { fitMf, loadMf, mfLossAndGradients } from '../mf'
 import type { RatingTriples } from '../model'
 import { normalArray } from './common'
-import { fitMfTfjs, mfLossAndGradientsTfjs, type MfTables } from './mf'
+import type { MfTables } from '../mf'
+import { fitMfTfjs, mfLossAndGradientsTfjs } from './mf'
 import { expectClose, predictAll, recordingContext, roundTrip, subset, syntheticRatings } from './testing'
 
 function tinyTables(biases: boolean, seed = 5): MfTables {

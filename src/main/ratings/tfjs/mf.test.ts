@@ -5,7 +5,8 @@ import { Random } from '../../lib/random'
 import { activeBackend, selectBackend } from '../../train/tfjs/backends'
 import type { RatingTriples } from '../model'
 import { normalArray } from './common'
-import { DEFAULT_TFJS_BATCH, fitMfTfjs, loadMfTfjs, mfLossAndGradientsTfjs, mfStep, type MfTables, type MfTfjsPredictor } from './mf'
+import type { MfTables } from '../mf'
+import { DEFAULT_TFJS_BATCH, fitMfTfjs, loadMfTfjs, mfLossAndGradientsTfjs, mfStep, type MfTfjsPredictor } from './mf'
 import { biasBaselineRmse, expectClose, globalMeanRmse, predictAll, recordingContext, roundTrip, subset, syntheticRatings, testRmse } from './testing'
 
 const params = (over: Partial<MfParams> = {}): MfParams => ({ ...MfParams.parse({ model: 'mf' }), ...over })

@@ -41,28 +41,14 @@
 import type * as tfjs from '@tensorflow/tfjs'
 import type { MfParams } from '../../../shared/ratings'
 import { Random } from '../../lib/random'
+import type { MfTables } from '../mf'
 import { meanRating, type Fitter, type Loader, type Predictor, type RatingTriples, type SavedModel, type Table } from '../model'
-import { checkIds, checkLoss, checkRatingData, checkUser, normalArray, openTfjs, SavedReader, identityOrder, shuffleInPlace, type Tf } from './common'
+import { checkIds, checkLoss, checkRatingData, checkUser, normalArray, openTfjs, SavedReader, identityOrder, RatingBatches, shuffleInPlace, type Tf } from './common'
 
 export const MF_KIND = 'mf'
 /** The tfjs batch size when params.batchSize is 1 (per-rating SGD on the sparse engine). */
 export const DEFAULT_TFJS_BATCH = 256
 
-/** The sparse engine's tables (../mf.ts MfTables has the same fields). */
-export interface MfTables {
-  nUsers: number
-  nItems: number
-  dim: number
-  /** Global mean (0 and unused without biases). */
-  mu: number
-  biases: boolean
-  /** nUsers × dim, row u at u · dim. */
-  P: Float32Array
-  /** nItems × dim. */
-  Q: Float32Array
-  bu: Float32Array
-  bi: Float32Array
-}
 
 export interface MfGradientsTfjs {
   P: Float32Array
@@ -165,9 +151,7 @@ export const fitMfTfjs: Fitter<MfParams> = async (data, params, ctx) => {
   const optimizer = tf.train.sgd(step.sgdRate)
 
   const order = identityOrder(train.n)
-  const users = new Int32Array(B)
-  const items = new Int32Array(B)
-  const ratings = new Float32Array(B)
+  const batches = new RatingBatches(train, B)
   // The shuffles continue the init's stream, as ../mf.ts does: same seed, same order on both engines.
   const rng = initRng
   const snapshot = async () => {
@@ -181,15 +165,7 @@ export const fitMfTfjs: Fitter<MfParams> = async (data, params, ctx) => {
       let sse = 0
       for (let start = 0; start < train.n; start += B) {
         const size = Math.min(B, train.n - start)
-        for (let k = 0; k < size; k++) {
-          const e = order[start + k]!
-          users[k] = train.user[e]!
-          items[k] = train.item[e]!
-          ratings[k] = train.rating[e]!
-        }
-        const uT = tf.tensor1d(users.subarray(0, size), 'int32')
-        const iT = tf.tensor1d(items.subarray(0, size), 'int32')
-        const rT = tf.tensor1d(ratings.subarray(0, size), 'float32')
+        const [uT, iT, rT] = batches.tensors(tf, order, start, size)
         const kept: { sse?: tfjs.Scalar } = {}
         try {
           tf.tidy(() => {
