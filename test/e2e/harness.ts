@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { expect } from 'vitest'
 
 export const ROOT = resolve(__dirname, '..', '..')
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots')
@@ -113,4 +114,18 @@ export function pageApi<T>(page: Page, method: string, input: unknown): Promise<
     },
     [method, input] as const,
   ) as Promise<T>
+}
+
+/** Waits until the run shown on the page has succeeded; fails with the run's error as soon as it fails. */
+export async function runSucceeded(page: Page, runId: number): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const status = await page.getByTestId('run-status').getAttribute('data-status')
+        if (status === 'failed') throw new Error(`run ${runId} failed: ${await page.getByTestId('run-error').innerText()}`)
+        return status
+      },
+      { timeout: 180_000, interval: 250 },
+    )
+    .toBe('succeeded')
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readProjectorFolder } from '../../src/main/export/projector-parse'
 import type { Dataset } from '../../src/shared/schemas'
 import type { Run } from '../../src/shared/train'
-import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App, pageApi } from './harness'
+import { launchBrowser, runSucceeded, screenshot, startServer, waitFor, watchConsole, type App, pageApi } from './harness'
 
 let app: App
 let browser: Awaited<ReturnType<typeof launchBrowser>>
@@ -40,15 +40,6 @@ afterAll(async () => {
   await app?.stop()
 })
 
-async function waitForRun(id: number): Promise<void> {
-  await expect
-    .poll(async () => {
-      const status = await page.getByTestId('run-status').getAttribute('data-status')
-      if (status === 'failed') throw new Error(`run ${id} failed: ${await page.getByTestId('run-error').innerText()}`)
-      return status
-    }, { timeout: 180_000, interval: 250 })
-    .toBe('succeeded')
-}
 
 describe('item2vec in the browser', () => {
   let runId: number
@@ -97,7 +88,7 @@ describe('item2vec in the browser', () => {
     await page.getByTestId('run-detail').waitFor()
     runId = Number(new URL(page.url()).hash.match(/runs\/(\d+)/)?.[1])
     expect(runId).toBeGreaterThan(0)
-    await waitForRun(runId)
+    await runSucceeded(page, runId)
   })
 
   it('shows the run’s loss and words/s charts and an evaluation without RMSE/MAE', async () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, screenshot, startServer, waitFor, watchConsole, type App } from './harness'
+import { launchBrowser, runSucceeded, screenshot, startServer, waitFor, watchConsole, type App } from './harness'
 
 let app: App
 let browser: Awaited<ReturnType<typeof launchBrowser>>
@@ -45,13 +45,7 @@ async function trainFromForm(setup: () => Promise<void>, shot?: string): Promise
   await page.getByTestId('run-detail').waitFor()
   const runId = Number(new URL(page.url()).hash.match(/runs\/(\d+)/)?.[1])
   expect(runId).toBeGreaterThan(0)
-  await expect
-    .poll(async () => {
-      const status = await page.getByTestId('run-status').getAttribute('data-status')
-      if (status === 'failed') throw new Error(`run ${runId} failed: ${await page.getByTestId('run-error').innerText()}`)
-      return status
-    }, { timeout: 180_000, interval: 250 })
-    .toBe('succeeded')
+  await runSucceeded(page, runId)
   return runId
 }
 
